@@ -1,0 +1,23 @@
+//! The core of resume chat: what a conversation is, the ports through which the outside world
+//! (storage, language models) is reached, and the [`ChatService`] use case that ties them.
+//!
+//! This crate must not depend on HTTP, SQL or JSON wire formats, nor on any adapter crate:
+//! adapters depend on it, never the other way round.
+
+pub mod model;
+pub mod ports;
+pub mod prompt;
+pub mod resume;
+pub mod service;
+pub mod tokens;
+
+pub use model::{
+    AnswerMetadata, Conversation, FinishReason, Message, Question, QuestionError, Role, SessionId,
+    SessionIdError, Usage,
+};
+pub use ports::{
+    LlmError, LlmEvent, LlmPort, LlmRequest, LlmStream, PromptMessage, RepoError, RepoPort,
+};
+pub use resume::{Resume, ResumeSection};
+pub use service::{Answer, AskError, ChatService, ChatSession, ChatSettings, OpenError};
+pub use tokens::{TiktokenCounter, TokenCounter};

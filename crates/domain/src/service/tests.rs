@@ -1,0 +1,568 @@
+//! The use case against mocked ports.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{StreamExt, stream};
+use mockall::{Sequence, predicate};
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::*;
+use crate::ports::{LlmRequest, LlmStream, MockLlmPort, MockRepoPort};
+use crate::prompt::PromptBudget;
+use crate::resume::{Resume, ResumeSection};
+
+/// Counts words: easy to reason about in budget tests.
+#[derive(Debug)]
+struct WordCounter;
+
+impl TokenCounter for WordCounter {
+    fn count(&self, text: &str) -> u32 {
+        u32::try_from(text.split_whitespace().count()).unwrap()
+    }
+}
+
+fn resume() -> Resume {
+    Resume::from_sections(
+        "Ada Example".into(),
+        Some("Engineer".into()),
+        vec![ResumeSection {
+            heading: "Skills".into(),
+            facts: vec!["Rust, Go".into()],
+        }],
+    )
+}
+
+fn settings() -> ChatSettings {
+    ChatSettings {
+        budget: PromptBudget {
+            max_context_tokens: 8000,
+            max_response_tokens: 1000,
+        },
+        answer_store_retries: 2,
+        answer_store_backoff: Duration::from_millis(1),
+    }
+}
+
+fn service(repo: MockRepoPort, llm: MockLlmPort) -> ChatService {
+    ChatService::new(
+        Arc::new(repo),
+        Arc::new(llm),
+        Arc::new(WordCounter),
+        &resume(),
+        settings(),
+    )
+}
+
+fn answer_stream(pieces: &[&str]) -> LlmStream {
+    let mut events: Vec<Result<LlmEvent, LlmError>> = pieces
+        .iter()
+        .map(|p| Ok(LlmEvent::Delta((*p).to_owned())))
+        .collect();
+    events.push(Ok(LlmEvent::Finished {
+        finish_reason: FinishReason::Stop,
+        usage: Some(Usage {
+            prompt_tokens: 120,
+            completion_tokens: 7,
+        }),
+        model: Some("test-model".into()),
+    }));
+    stream::iter(events).boxed()
+}
+
+fn question(text: &str) -> Question {
+    Question::new(text, 2000).unwrap()
+}
+
+fn stored_message(
+    conversation_id: Uuid,
+    role: Role,
+    content: &str,
+    tokens: Option<u32>,
+) -> Message {
+    Message {
+        tokens,
+        ..Message::new(conversation_id, role, content.to_owned())
+    }
+}
+
+fn existing_conversation() -> Conversation {
+    Conversation {
+        id: Uuid::now_v7(),
+        session_id: SessionId::generate(),
+        title: Some("old".into()),
+        created_at: OffsetDateTime::now_utc(),
+        updated_at: OffsetDateTime::now_utc(),
+    }
+}
+
+async fn ask_collecting(
+    service: &ChatService,
+    session: &mut ChatSession,
+    text: &str,
+) -> (Result<Answer, AskError>, Vec<String>) {
+    let (tx, mut rx) = mpsc::channel(64);
+    let result = service
+        .ask(session, question(text), tx, CancellationToken::new())
+        .await;
+    let mut deltas = Vec::new();
+    while let Ok(d) = rx.try_recv() {
+        deltas.push(d);
+    }
+    (result, deltas)
+}
+
+#[tokio::test]
+async fn new_session_gets_a_fresh_id_and_touches_no_storage() {
+    // No expectations: any repo call would panic.
+    let service = service(MockRepoPort::new(), MockLlmPort::new());
+    let (session, resumed) = service.open(None).await.unwrap();
+    assert!(!resumed);
+    assert!(session.history().is_empty());
+
+    let (_, resumed) = service.open(Some("not-a-uuid")).await.unwrap();
+    assert!(!resumed, "a malformed id starts a new conversation");
+}
+
+#[tokio::test]
+async fn unknown_session_starts_a_new_conversation_with_another_id() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_find_conversation().returning(|_| Ok(None));
+    let service = service(repo, MockLlmPort::new());
+    let presented = SessionId::generate();
+    let (session, resumed) = service.open(Some(&presented.to_string())).await.unwrap();
+    assert!(!resumed);
+    assert_ne!(session.session_id(), presented, "clients never choose ids");
+}
+
+#[tokio::test]
+async fn known_session_resumes_with_its_history_and_counts_missing_tokens() {
+    let conversation = existing_conversation();
+    let cid = conversation.id;
+    let sid = conversation.session_id;
+    let mut repo = MockRepoPort::new();
+    repo.expect_find_conversation()
+        .with(predicate::eq(sid))
+        .returning(move |_| Ok(Some(conversation.clone())));
+    repo.expect_load_history()
+        .with(predicate::eq(cid))
+        .returning(move |_| {
+            Ok(vec![
+                stored_message(cid, Role::User, "what languages", Some(2)),
+                stored_message(cid, Role::Assistant, "Rust and Go mostly", None),
+            ])
+        });
+    let service = service(repo, MockLlmPort::new());
+    let (session, resumed) = service.open(Some(&sid.to_string())).await.unwrap();
+    assert!(resumed);
+    assert_eq!(session.session_id(), sid);
+    let tokens: Vec<u32> = session.history().iter().map(|e| e.tokens).collect();
+    assert_eq!(
+        tokens,
+        vec![2, 4],
+        "stored counts are used, missing ones counted"
+    );
+}
+
+#[tokio::test]
+async fn open_reports_storage_failure() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_find_conversation()
+        .returning(|_| Err(RepoError::Unavailable("down".into())));
+    let service = service(repo, MockLlmPort::new());
+    let err = service
+        .open(Some(&SessionId::generate().to_string()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        OpenError::Storage(RepoError::Unavailable("down".into()))
+    );
+}
+
+#[tokio::test]
+async fn question_is_stored_before_the_model_is_called_and_answer_before_it_is_returned() {
+    let mut seq = Sequence::new();
+    let mut repo = MockRepoPort::new();
+    let mut llm = MockLlmPort::new();
+    let stored_answer_id = Arc::new(Mutex::new(None));
+
+    repo.expect_create_conversation()
+        .times(1)
+        .in_sequence(&mut seq)
+        .withf(|c| c.title.as_deref() == Some("What languages?"))
+        .returning(|_| Ok(()));
+    repo.expect_append_message()
+        .times(1)
+        .in_sequence(&mut seq)
+        .withf(|m| m.role == Role::User && m.content == "What languages?" && m.tokens == Some(2))
+        .returning(|_| Ok(()));
+    llm.expect_stream_answer()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(answer_stream(&["Rust ", "and ", "Go."])));
+    let seen = Arc::clone(&stored_answer_id);
+    repo.expect_append_message()
+        .times(1)
+        .in_sequence(&mut seq)
+        .withf(|m| {
+            m.role == Role::Assistant
+                && m.content == "Rust and Go."
+                && m.tokens == Some(7)
+                && m.metadata
+                    == Some(AnswerMetadata {
+                        finish_reason: FinishReason::Stop,
+                        model: Some("test-model".into()),
+                        usage: Usage {
+                            prompt_tokens: 120,
+                            completion_tokens: 7,
+                        },
+                    })
+        })
+        .returning(move |m| {
+            *seen.lock().unwrap() = Some(m.id);
+            Ok(())
+        });
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (result, deltas) = ask_collecting(&service, &mut session, "  What languages?  ").await;
+    let answer = result.unwrap();
+
+    assert_eq!(deltas.concat(), answer.content);
+    assert_eq!(answer.content, "Rust and Go.");
+    assert_eq!(Some(answer.message_id), *stored_answer_id.lock().unwrap());
+    assert_eq!(answer.finish_reason, FinishReason::Stop);
+    assert_eq!(answer.store_error, None);
+    assert_eq!(session.history().len(), 2);
+}
+
+#[tokio::test]
+async fn prompt_carries_rules_resume_history_then_question() {
+    let conversation = existing_conversation();
+    let cid = conversation.id;
+    let sid = conversation.session_id;
+    let mut repo = MockRepoPort::new();
+    repo.expect_find_conversation()
+        .returning(move |_| Ok(Some(conversation.clone())));
+    repo.expect_load_history().returning(move |_| {
+        Ok(vec![
+            stored_message(cid, Role::User, "first question", Some(2)),
+            stored_message(cid, Role::Assistant, "first answer", Some(2)),
+        ])
+    });
+    repo.expect_append_message().returning(|_| Ok(()));
+    let seen: Arc<Mutex<Option<LlmRequest>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().returning(move |request| {
+        *record.lock().unwrap() = Some(request);
+        Ok(answer_stream(&["ok"]))
+    });
+
+    let service = service(repo, llm);
+    let (mut session, resumed) = service.open(Some(&sid.to_string())).await.unwrap();
+    assert!(resumed);
+    let (result, _) = ask_collecting(&service, &mut session, "second question").await;
+    result.unwrap();
+
+    let request = seen.lock().unwrap().clone().unwrap();
+    let shape: Vec<(Role, String)> = request
+        .messages
+        .iter()
+        .map(|m| (m.role, m.content.to_string()))
+        .collect();
+    assert_eq!(shape.len(), 4);
+    assert_eq!(shape[0].0, Role::System);
+    assert!(shape[0].1.contains("Answer only from the resume"));
+    assert!(shape[0].1.contains("# Ada Example") && shape[0].1.contains("- Rust, Go"));
+    assert_eq!(shape[1], (Role::User, "first question".to_owned()));
+    assert_eq!(shape[2], (Role::Assistant, "first answer".to_owned()));
+    assert_eq!(shape[3], (Role::User, "second question".to_owned()));
+    assert_eq!(request.max_tokens, 1000);
+}
+
+#[tokio::test]
+async fn question_not_stored_means_the_model_is_not_asked() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    repo.expect_append_message()
+        .times(1)
+        .returning(|_| Err(RepoError::Unavailable("gone".into())));
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().never();
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (result, deltas) = ask_collecting(&service, &mut session, "hello?").await;
+    assert_eq!(
+        result.unwrap_err(),
+        AskError::QuestionNotStored(RepoError::Unavailable("gone".into()))
+    );
+    assert!(deltas.is_empty());
+    assert!(session.history().is_empty());
+}
+
+#[tokio::test]
+async fn conversation_not_stored_means_the_model_is_not_asked() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation()
+        .returning(|_| Err(RepoError::Other("constraint".into())));
+    repo.expect_append_message().never();
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().never();
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (result, _) = ask_collecting(&service, &mut session, "hello?").await;
+    assert!(matches!(result, Err(AskError::QuestionNotStored(_))));
+}
+
+#[tokio::test]
+async fn model_failing_before_any_delta_stores_no_answer() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    repo.expect_append_message()
+        .times(1)
+        .withf(|m| m.role == Role::User)
+        .returning(|_| Ok(()));
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().returning(|_| {
+        Err(LlmError::RateLimited {
+            message: "slow down".into(),
+            retry_after: Some(Duration::from_secs(3)),
+        })
+    });
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (result, _) = ask_collecting(&service, &mut session, "hello?").await;
+    match result.unwrap_err() {
+        AskError::Llm { error, partial } => {
+            assert!(matches!(error, LlmError::RateLimited { .. }));
+            assert!(partial.is_none());
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn model_failing_mid_answer_stores_the_partial_answer_as_an_error() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    repo.expect_append_message()
+        .withf(|m| m.role == Role::User)
+        .returning(|_| Ok(()));
+    repo.expect_append_message()
+        .times(1)
+        .withf(|m| {
+            m.role == Role::Assistant
+                && m.content == "Partial "
+                && m.metadata.as_ref().map(|x| x.finish_reason) == Some(FinishReason::Error)
+        })
+        .returning(|_| Ok(()));
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().returning(|_| {
+        Ok(stream::iter(vec![
+            Ok(LlmEvent::Delta("Partial ".into())),
+            Err(LlmError::Provider {
+                message: "upstream error".into(),
+            }),
+        ])
+        .boxed())
+    });
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (result, deltas) = ask_collecting(&service, &mut session, "hello?").await;
+    assert_eq!(deltas, vec!["Partial "]);
+    match result.unwrap_err() {
+        AskError::Llm {
+            error: LlmError::Provider { .. },
+            partial: Some(partial),
+        } => {
+            assert_eq!(partial.content, "Partial ");
+            assert_eq!(partial.finish_reason, FinishReason::Error);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn stream_that_ends_without_finishing_is_a_provider_error() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    repo.expect_append_message().returning(|_| Ok(()));
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer()
+        .returning(|_| Ok(stream::iter(vec![Ok(LlmEvent::Delta("cut".into()))]).boxed()));
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (result, _) = ask_collecting(&service, &mut session, "hello?").await;
+    assert!(matches!(
+        result,
+        Err(AskError::Llm {
+            error: LlmError::Provider { .. },
+            partial: Some(_)
+        })
+    ));
+}
+
+#[tokio::test]
+async fn answer_that_cannot_be_stored_is_still_returned_with_the_failure() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    repo.expect_append_message()
+        .withf(|m| m.role == Role::User)
+        .returning(|_| Ok(()));
+    // One attempt plus two retries.
+    repo.expect_append_message()
+        .times(3)
+        .withf(|m| m.role == Role::Assistant)
+        .returning(|_| Err(RepoError::Unavailable("disk full".into())));
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer()
+        .returning(|_| Ok(answer_stream(&["fine"])));
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (result, _) = ask_collecting(&service, &mut session, "hello?").await;
+    let answer = result.unwrap();
+    assert_eq!(answer.content, "fine");
+    assert_eq!(
+        answer.store_error,
+        Some(RepoError::Unavailable("disk full".into()))
+    );
+}
+
+#[tokio::test]
+async fn answer_store_recovers_on_retry() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    repo.expect_append_message()
+        .withf(|m| m.role == Role::User)
+        .returning(|_| Ok(()));
+    let attempts = Arc::new(Mutex::new(0));
+    let counted = Arc::clone(&attempts);
+    repo.expect_append_message()
+        .withf(|m| m.role == Role::Assistant)
+        .returning(move |_| {
+            let mut n = counted.lock().unwrap();
+            *n += 1;
+            if *n == 1 {
+                Err(RepoError::Unavailable("blip".into()))
+            } else {
+                Ok(())
+            }
+        });
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer()
+        .returning(|_| Ok(answer_stream(&["fine"])));
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (result, _) = ask_collecting(&service, &mut session, "hello?").await;
+    assert_eq!(result.unwrap().store_error, None);
+    assert_eq!(*attempts.lock().unwrap(), 2);
+}
+
+#[tokio::test]
+async fn cancel_stops_the_answer_and_stores_what_was_said() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    repo.expect_append_message()
+        .withf(|m| m.role == Role::User)
+        .returning(|_| Ok(()));
+    repo.expect_append_message()
+        .times(1)
+        .withf(|m| {
+            m.role == Role::Assistant
+                && m.content == "Half an"
+                && m.metadata.as_ref().map(|x| x.finish_reason) == Some(FinishReason::Cancelled)
+        })
+        .returning(|_| Ok(()));
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().returning(|_| {
+        Ok(stream::iter(vec![Ok(LlmEvent::Delta("Half an".into()))])
+            .chain(stream::pending())
+            .boxed())
+    });
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (tx, mut rx) = mpsc::channel(8);
+    let cancel = CancellationToken::new();
+    let (result, ()) = tokio::join!(
+        service.ask(&mut session, question("go on"), tx, cancel.clone()),
+        async {
+            assert_eq!(rx.recv().await.as_deref(), Some("Half an"));
+            cancel.cancel();
+        }
+    );
+    let answer = result.unwrap();
+    assert_eq!(answer.finish_reason, FinishReason::Cancelled);
+    assert_eq!(answer.content, "Half an");
+}
+
+#[tokio::test]
+async fn a_listener_that_goes_away_cancels_the_answer() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    repo.expect_append_message().returning(|_| Ok(()));
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().returning(|_| {
+        Ok(stream::iter(vec![Ok(LlmEvent::Delta("a".into()))])
+            .chain(stream::pending())
+            .boxed())
+    });
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (tx, rx) = mpsc::channel(8);
+    drop(rx);
+    let answer = service
+        .ask(&mut session, question("hi"), tx, CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(answer.finish_reason, FinishReason::Cancelled);
+}
+
+#[tokio::test]
+async fn history_grows_with_each_exchange_and_feeds_the_next_prompt() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation()
+        .times(1)
+        .returning(|_| Ok(()));
+    repo.expect_append_message().times(4).returning(|_| Ok(()));
+    let requests: Arc<Mutex<Vec<LlmRequest>>> = Arc::default();
+    let record = Arc::clone(&requests);
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().times(2).returning(move |r| {
+        record.lock().unwrap().push(r);
+        Ok(answer_stream(&["answer"]))
+    });
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    ask_collecting(&service, &mut session, "one")
+        .await
+        .0
+        .unwrap();
+    ask_collecting(&service, &mut session, "two")
+        .await
+        .0
+        .unwrap();
+    let requests = requests.lock().unwrap();
+    assert_eq!(requests[0].messages.len(), 2);
+    let second: Vec<String> = requests[1]
+        .messages
+        .iter()
+        .skip(1)
+        .map(|m| m.content.to_string())
+        .collect();
+    assert_eq!(second, vec!["one", "answer", "two"]);
+}
