@@ -1,0 +1,409 @@
+//! Markdown and plain-text resumes. Their own text is what the model reads; the sections and
+//! facts extracted here are a best-effort structure (split on headings, one fact per item).
+
+use domain::{Resume, ResumeSection};
+
+/// Heading for what comes before the first section heading (contact lines, a tagline, …).
+const PREAMBLE: &str = "Overview";
+
+/// Fallback name when a resume gives no usable one at all.
+const UNNAMED: &str = "Resume";
+
+/// Markdown: the first `#` heading names the person (else `stem`, else the first line), the next
+/// plain line is the title, `##` (and later `#`) headings start sections.
+pub(crate) fn parse_markdown(text: &str, stem: Option<&str>) -> Resume {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut facts = Facts::new(true);
+    let mut name = None;
+    let mut title = None;
+    let mut awaiting_title = false;
+    let mut in_fence = false;
+    let mut index = 0;
+
+    while let Some(&line) = lines.get(index) {
+        index += 1;
+        let trimmed = line.trim();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            facts.flush();
+            in_fence = !in_fence;
+            awaiting_title = false;
+            continue;
+        }
+        if in_fence {
+            facts.line_fact(trimmed);
+            continue;
+        }
+        if trimmed.is_empty() {
+            facts.flush();
+            continue;
+        }
+        let heading = atx_heading(line).or_else(|| {
+            let underline = lines.get(index).and_then(|next| setext_level(next))?;
+            if list_item(line).is_some() || is_rule(trimmed) {
+                return None;
+            }
+            index += 1;
+            Some((underline, clean(trimmed)))
+        });
+        if let Some((level, heading)) = heading {
+            facts.flush();
+            awaiting_title = false;
+            if heading.is_empty() {
+                continue;
+            }
+            if level == 1 && name.is_none() {
+                name = Some(heading);
+                awaiting_title = true;
+            } else if level <= 2 {
+                facts.start_section(heading);
+            } else {
+                facts.line_fact(&heading);
+            }
+            continue;
+        }
+        if std::mem::take(&mut awaiting_title) && list_item(line).is_none() && !is_rule(trimmed) {
+            let line = clean(trimmed);
+            if !line.is_empty() && !trimmed.starts_with('|') {
+                title = Some(line);
+                continue;
+            }
+        }
+        if is_rule(trimmed) {
+            facts.flush();
+        } else if trimmed.starts_with('|') {
+            facts.flush();
+            facts.line_fact(&table_row(trimmed));
+        } else if let Some(item) = list_item(line) {
+            facts.start_item(item);
+        } else if facts.in_item() && line.starts_with(char::is_whitespace) {
+            facts.continue_item(trimmed);
+        } else {
+            facts.paragraph_line(trimmed);
+        }
+    }
+
+    let name = name
+        .or_else(|| {
+            stem.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        })
+        .or_else(|| first_line(text))
+        .unwrap_or_else(|| UNNAMED.to_owned());
+    Resume::with_text(name, title, facts.finish(), text.to_owned())
+}
+
+/// Plain text: the first line names the person, the next plain line is the title, and lines that
+/// look like headings (ALL CAPS, or short and ending with `:`) start sections. Every other line is
+/// a fact of its own, since plain text has no paragraph syntax to rely on.
+pub(crate) fn parse_text(text: &str) -> Resume {
+    let mut facts = Facts::new(false);
+    let mut name = None;
+    let mut title = None;
+    let mut awaiting_title = false;
+
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || is_rule(trimmed) {
+            facts.flush();
+            continue;
+        }
+        if name.is_none() {
+            let first = clean(list_item(line).unwrap_or(trimmed));
+            if !first.is_empty() {
+                name = Some(first);
+                awaiting_title = true;
+                continue;
+            }
+        }
+        let heading = text_heading(trimmed);
+        if std::mem::take(&mut awaiting_title) && heading.is_none() && list_item(line).is_none() {
+            title = Some(clean(trimmed));
+            continue;
+        }
+        if let Some(heading) = heading {
+            facts.start_section(heading);
+        } else if let Some(item) = list_item(line) {
+            facts.start_item(item);
+        } else if facts.in_item() && line.starts_with(char::is_whitespace) {
+            facts.continue_item(trimmed);
+        } else {
+            facts.paragraph_line(trimmed);
+        }
+    }
+
+    let name = name.unwrap_or_else(|| UNNAMED.to_owned());
+    Resume::with_text(name, title, facts.finish(), text.to_owned())
+}
+
+/// Collects facts into sections as lines arrive.
+#[derive(Debug)]
+struct Facts {
+    sections: Vec<ResumeSection>,
+    current: Option<ResumeSection>,
+    /// Markdown joins a paragraph's lines into one fact; plain text keeps each line.
+    join_paragraphs: bool,
+    paragraph: Vec<String>,
+    item: Option<String>,
+}
+
+impl Facts {
+    fn new(join_paragraphs: bool) -> Self {
+        Self {
+            sections: Vec::new(),
+            current: None,
+            join_paragraphs,
+            paragraph: Vec::new(),
+            item: None,
+        }
+    }
+
+    fn push(&mut self, fact: String) {
+        if fact.is_empty() {
+            return;
+        }
+        self.current
+            .get_or_insert_with(|| ResumeSection {
+                heading: PREAMBLE.to_owned(),
+                facts: Vec::new(),
+            })
+            .facts
+            .push(fact);
+    }
+
+    fn flush(&mut self) {
+        if let Some(item) = self.item.take() {
+            self.push(item);
+        }
+        if !self.paragraph.is_empty() {
+            let paragraph = std::mem::take(&mut self.paragraph).join(" ");
+            self.push(paragraph);
+        }
+    }
+
+    fn start_section(&mut self, heading: String) {
+        self.flush();
+        if let Some(section) = self.current.take() {
+            self.sections.push(section);
+        }
+        self.current = Some(ResumeSection {
+            heading,
+            facts: Vec::new(),
+        });
+    }
+
+    fn line_fact(&mut self, line: &str) {
+        self.flush();
+        self.push(clean(line));
+    }
+
+    fn paragraph_line(&mut self, line: &str) {
+        if self.join_paragraphs {
+            if let Some(item) = self.item.take() {
+                self.push(item);
+            }
+            let line = clean(line);
+            if !line.is_empty() {
+                self.paragraph.push(line);
+            }
+        } else {
+            self.line_fact(line);
+        }
+    }
+
+    fn start_item(&mut self, item: &str) {
+        self.flush();
+        self.item = Some(clean(item));
+    }
+
+    fn in_item(&self) -> bool {
+        self.item.is_some()
+    }
+
+    fn continue_item(&mut self, line: &str) {
+        let line = clean(line);
+        if let Some(item) = &mut self.item
+            && !line.is_empty()
+        {
+            if !item.is_empty() {
+                item.push(' ');
+            }
+            item.push_str(&line);
+        }
+    }
+
+    fn finish(mut self) -> Vec<ResumeSection> {
+        self.flush();
+        if let Some(section) = self.current.take() {
+            self.sections.push(section);
+        }
+        self.sections.retain(|section| !section.facts.is_empty());
+        self.sections
+    }
+}
+
+/// `## Skills` → `(2, "Skills")`: up to three spaces of indent, 1–6 `#`, then a space or the end.
+fn atx_heading(line: &str) -> Option<(usize, String)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    if indent > 3 {
+        return None;
+    }
+    let rest = line.trim_start();
+    let level = rest.len() - rest.trim_start_matches('#').len();
+    if !(1..=6).contains(&level) {
+        return None;
+    }
+    let text = rest.trim_start_matches('#');
+    if !text.is_empty() && !text.starts_with([' ', '\t']) {
+        return None;
+    }
+    // An optional closing run of `#` counts only after a space (`C#` stays intact).
+    let text = text.trim();
+    let without_closing = text.trim_end_matches('#');
+    let text = if without_closing.is_empty() || without_closing.ends_with([' ', '\t']) {
+        without_closing
+    } else {
+        text
+    };
+    Some((level, clean(text)))
+}
+
+/// A `===` underline makes the line above a level-1 heading, `---` a level-2 one.
+fn setext_level(line: &str) -> Option<usize> {
+    let trimmed = line.trim();
+    if trimmed.len() >= 2 && trimmed.chars().all(|c| c == '=') {
+        Some(1)
+    } else if trimmed.len() >= 2 && trimmed.chars().all(|c| c == '-') {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+/// Separator lines: `---`, `***`, `___`, `====`, `~~~~` (possibly spaced out).
+fn is_rule(trimmed: &str) -> bool {
+    let marks = trimmed.chars().filter(|c| !c.is_whitespace()).count();
+    marks >= 3
+        && ['-', '*', '_', '=', '~']
+            .iter()
+            .any(|&mark| trimmed.chars().all(|c| c == mark || c == ' ' || c == '\t'))
+}
+
+/// The text of a list item (`- x`, `* x`, `+ x`, `• x`, `1. x`, `2) x`), without its marker.
+fn list_item(line: &str) -> Option<&str> {
+    let text = line.trim_start();
+    let rest = ["- ", "* ", "+ ", "– "]
+        .iter()
+        .find_map(|marker| text.strip_prefix(marker))
+        .or_else(|| {
+            ['•', '·', '▪', '◦', '‣', '●']
+                .iter()
+                .find_map(|marker| text.strip_prefix(*marker))
+        })
+        .or_else(|| {
+            let digits = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if !(1..=9).contains(&digits) {
+                return None;
+            }
+            let after = text.get(digits..)?;
+            after
+                .strip_prefix(". ")
+                .or_else(|| after.strip_prefix(") "))
+        })
+        .or_else(|| (text == "-" || text == "*" || text == "+").then_some(""))?;
+    let rest = rest.trim();
+    // Task lists: `- [ ] item`, `- [x] item`.
+    Some(
+        ["[ ] ", "[x] ", "[X] "]
+            .iter()
+            .find_map(|marker| rest.strip_prefix(marker))
+            .unwrap_or(rest),
+    )
+}
+
+/// A plain-text heading: a short ALL CAPS line, or a short line ending with `:`.
+fn text_heading(trimmed: &str) -> Option<String> {
+    if list_item(trimmed).is_some() {
+        return None;
+    }
+    let short = trimmed.chars().count() <= 40;
+    if let Some(head) = trimmed.strip_suffix(':') {
+        let head = head.trim();
+        if short && !head.is_empty() && !head.contains(':') {
+            return Some(clean(head));
+        }
+    }
+    let uppercase = trimmed.chars().filter(|c| c.is_uppercase()).count();
+    let all_caps = uppercase >= 3 && !trimmed.chars().any(char::is_lowercase);
+    (short && all_caps && !trimmed.contains([',', '@', '|']))
+        .then(|| clean(trimmed.trim_end_matches(':')))
+}
+
+/// `| Rust | 5 years |` → `Rust | 5 years`; separator rows give nothing.
+fn table_row(trimmed: &str) -> String {
+    let cells: Vec<&str> = trimmed
+        .split('|')
+        .map(str::trim)
+        .filter(|cell| !cell.is_empty())
+        .collect();
+    if cells
+        .iter()
+        .all(|cell| cell.chars().all(|c| c == '-' || c == ':' || c == ' '))
+    {
+        return String::new();
+    }
+    cells.join(" | ")
+}
+
+/// The first non-empty line, stripped of Markdown markers.
+fn first_line(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let trimmed = line.trim();
+        let text = atx_heading(line)
+            .map(|(_, heading)| heading)
+            .or_else(|| list_item(line).map(clean))
+            .unwrap_or_else(|| clean(trimmed));
+        (!text.is_empty()).then_some(text)
+    })
+}
+
+/// Strips inline Markdown that only adds noise to a fact: quote markers, `**`/`__` emphasis and
+/// link syntax (`[text](url)` becomes `text (url)`).
+fn clean(text: &str) -> String {
+    let mut text = text.trim();
+    while let Some(rest) = text.strip_prefix('>') {
+        text = rest.trim_start();
+    }
+    let text = text.replace("**", "").replace("__", "");
+    unlink(&text).trim().to_owned()
+}
+
+fn unlink(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((before, after)) = rest.split_once('[') {
+        if let Some((label, tail)) = after.split_once("](")
+            && !label.contains(['[', ']'])
+            && let Some((url, remaining)) = tail.split_once(')')
+        {
+            out.push_str(before.strip_suffix('!').unwrap_or(before));
+            let label = label.trim();
+            let url = url.trim();
+            if label.is_empty() || label == url {
+                out.push_str(url);
+            } else {
+                out.push_str(label);
+                out.push_str(" (");
+                out.push_str(url);
+                out.push(')');
+            }
+            rest = remaining;
+        } else {
+            out.push_str(before);
+            out.push('[');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}

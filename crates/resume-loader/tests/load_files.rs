@@ -1,0 +1,380 @@
+//! Loading real files: the three sample resumes in `data/`, and each way a file can be broken.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use domain::Resume;
+use resume_loader::{LoadError, ParseError, load_resume};
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data")
+        .join(name)
+}
+
+fn facts<'a>(resume: &'a Resume, heading: &str) -> &'a [String] {
+    &resume
+        .sections
+        .iter()
+        .find(|section| section.heading == heading)
+        .unwrap_or_else(|| panic!("no section {heading:?} in {:?}", resume.sections))
+        .facts
+}
+
+fn headings(resume: &Resume) -> Vec<&str> {
+    resume.sections.iter().map(|s| s.heading.as_str()).collect()
+}
+
+/// Writes `bytes` to a file called `name` in a fresh temporary directory.
+fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+fn parse_error(result: Result<Resume, LoadError>) -> (PathBuf, ParseError, String) {
+    match result {
+        Err(err @ LoadError::Parse { .. }) => {
+            let message = err.to_string();
+            let LoadError::Parse { path, error } = err else {
+                unreachable!()
+            };
+            (path, error, message)
+        }
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+}
+
+#[test]
+fn original_format_sample_renders_sections_in_order() {
+    let resume = load_resume(&sample("resume.json")).unwrap();
+
+    assert_eq!(resume.name, "Maya Lindqvist");
+    assert_eq!(resume.title.as_deref(), Some("Senior Backend Engineer"));
+    assert_eq!(
+        headings(&resume),
+        [
+            "Contact",
+            "Summary",
+            "Experience",
+            "Skills",
+            "Education",
+            "Projects",
+            "Certifications",
+            "Spoken languages"
+        ]
+    );
+    assert!(facts(&resume, "Contact").contains(&"Email: maya.lindqvist@example.com".to_owned()));
+    assert!(
+        facts(&resume, "Skills")
+            .contains(&"Programming Languages: Rust, Go, Python, TypeScript, SQL".to_owned())
+    );
+    assert!(facts(&resume, "Experience").iter().any(|fact| {
+        fact.starts_with(
+        "Senior Backend Engineer at Northwind Logistics (2021-03 – Present, Gothenburg, Sweden): "
+    )
+    }));
+    // `title` is accepted in place of `position`.
+    assert!(
+        facts(&resume, "Experience")
+            .iter()
+            .any(|fact| fact.starts_with("Software Engineer at Brightfjord Games"))
+    );
+    assert!(facts(&resume, "Spoken languages").contains(&"Swedish: Native".to_owned()));
+
+    let text = resume.text();
+    assert!(text.starts_with("# Maya Lindqvist\nSenior Backend Engineer\n"));
+    assert!(
+        text.contains("\n## Skills\n- Programming Languages: Rust, Go, Python, TypeScript, SQL\n")
+    );
+    assert!(text.contains("At Northwind Logistics: Rewrote the route-optimisation service"));
+    assert!(
+        text.contains("MSc in Computer Systems and Networks at Västkust Institute of Technology")
+    );
+    assert!(text.contains("Certified Kubernetes Administrator (CKA), issued by Cloud Native"));
+}
+
+#[test]
+fn json_resume_sample_is_detected_and_rendered() {
+    let resume = load_resume(&sample("jsonresume.json")).unwrap();
+
+    assert_eq!(resume.name, "Tomás Okafor");
+    assert_eq!(resume.title.as_deref(), Some("Data Engineer"));
+    assert_eq!(
+        headings(&resume),
+        [
+            "Contact",
+            "Summary",
+            "Experience",
+            "Skills",
+            "Education",
+            "Projects",
+            "Certifications",
+            "Spoken languages",
+            "Volunteering",
+            "Awards",
+            "Publications",
+            "Interests",
+            "References"
+        ]
+    );
+    assert!(
+        facts(&resume, "Contact").contains(&"Location: Lisbon, Lisbon District, PT".to_owned())
+    );
+    assert!(facts(&resume, "Experience").iter().any(|fact| {
+        fact.starts_with("Senior Data Engineer at Marés Mobility (2022-01-10 – Present): ")
+    }));
+    assert!(
+        facts(&resume, "Skills")
+            .contains(&"Programming (Expert): Scala, Python, SQL, Java".to_owned())
+    );
+    assert!(facts(&resume, "Spoken languages").contains(&"Portuguese: Native speaker".to_owned()));
+
+    let text = resume.text();
+    assert!(text.starts_with("# Tomás Okafor\nData Engineer\n"));
+    assert!(
+        text.contains("At Marés Mobility: Built a Kafka and Spark Structured Streaming pipeline")
+    );
+    assert!(
+        text.contains("Master in Computer Science and Engineering at Universidade Técnica do Tejo")
+    );
+    assert!(
+        !text.contains("lastModified"),
+        "metadata must not reach the prompt"
+    );
+}
+
+#[test]
+fn markdown_sample_keeps_its_own_text_and_splits_sections() {
+    let path = sample("resume.md");
+    let resume = load_resume(&path).unwrap();
+
+    assert_eq!(resume.name, "Priya Raman");
+    assert_eq!(resume.title.as_deref(), Some("Frontend Engineer"));
+    assert_eq!(
+        headings(&resume),
+        [
+            "Overview",
+            "Summary",
+            "Experience",
+            "Skills",
+            "Education",
+            "Languages"
+        ]
+    );
+    assert!(facts(&resume, "Experience").contains(
+        &"Led the rebuild of the patient portal in React and TypeScript, improving Lighthouse performance from 52 to 94"
+            .to_owned()
+    ));
+    assert!(
+        facts(&resume, "Education").contains(
+            &"BTech in Information Technology, Deccan Institute of Engineering (2015 – 2019)"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        resume.text().as_ref(),
+        std::fs::read_to_string(&path).unwrap()
+    );
+}
+
+#[test]
+fn missing_file_names_the_path_and_the_io_error_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nowhere.json");
+
+    let err = load_resume(&path).unwrap_err();
+
+    assert_eq!(err.path(), path);
+    let LoadError::Read { error, .. } = &err else {
+        panic!("expected a read error, got {err:?}");
+    };
+    assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "resume file {}: cannot read the file (entity not found)",
+            path.display()
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn directory_instead_of_file_is_a_read_error() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let err = load_resume(dir.path()).unwrap_err();
+
+    assert!(matches!(err, LoadError::Read { .. }), "{err:?}");
+}
+
+#[test]
+fn invalid_utf8_reports_line_and_column_of_the_first_bad_byte() {
+    let (_dir, path) = temp_file(
+        "resume.md",
+        b"# Ana\n\n## Skills\n- Caf\xC3\xA9 \xFF\xFE latte\n",
+    );
+
+    let (error_path, error, message) = parse_error(load_resume(&path));
+
+    assert_eq!(error_path, path);
+    assert_eq!(
+        error,
+        ParseError::InvalidUtf8 {
+            line: 4,
+            column: 8,
+            offset: 25
+        }
+    );
+    assert_eq!(
+        message,
+        format!(
+            "resume file {}: invalid UTF-8 at line 4, column 8 (byte offset 25): save the file as UTF-8",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn truncated_json_reports_where_the_file_ends() {
+    let (_dir, path) = temp_file(
+        "resume.json",
+        b"{\n  \"name\": \"Ada Example\",\n  \"experience\": [\n    {\"company\": \"Acme\"",
+    );
+
+    let (_, error, message) = parse_error(load_resume(&path));
+
+    let ParseError::JsonSyntax { line, column, .. } = error else {
+        panic!("expected a JSON syntax error, got {error:?}");
+    };
+    assert_eq!((line, column), (4, 22));
+    assert!(
+        message.starts_with(&format!(
+            "resume file {}: invalid JSON at line 4, column 22: EOF while parsing an object",
+            path.display()
+        )),
+        "{message}"
+    );
+    assert!(message.contains("truncated"), "{message}");
+}
+
+#[test]
+fn json_syntax_error_reports_line_column_and_what_was_expected() {
+    let (_dir, path) = temp_file(
+        "resume.json",
+        b"{\n  \"name\": \"Ada\"\n  \"title\": \"Engineer\"\n}\n",
+    );
+
+    let (_, error, message) = parse_error(load_resume(&path));
+
+    assert!(
+        matches!(
+            error,
+            ParseError::JsonSyntax {
+                line: 3,
+                column: 3,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        message,
+        format!(
+            "resume file {}: invalid JSON at line 3, column 3: expected `,` or `}}`",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn field_of_the_wrong_type_reports_line_column_and_field() {
+    let (_dir, path) = temp_file(
+        "resume.json",
+        b"{\n  \"name\": \"Ada Example\",\n  \"experience\": \"ten years at Acme\",\n  \"skills\": {}\n}\n",
+    );
+
+    let (_, error, message) = parse_error(load_resume(&path));
+
+    let ParseError::JsonShape {
+        field,
+        line,
+        column,
+        ..
+    } = &error
+    else {
+        panic!("expected a shape error, got {error:?}");
+    };
+    assert_eq!(field.as_deref(), Some("experience"));
+    assert_eq!((*line, *column), (3, 35));
+    assert_eq!(
+        message,
+        format!(
+            "resume file {}: original resume JSON has the wrong shape at line 3, column 35 \
+             (in field `experience`): invalid type: string \"ten years at Acme\", expected a sequence",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn empty_file_is_an_error_naming_the_path() {
+    for name in ["resume.json", "resume.md", "resume.txt"] {
+        let (_dir, path) = temp_file(name, b"  \n\n\t\n");
+
+        let (error_path, error, message) = parse_error(load_resume(&path));
+
+        assert_eq!(error_path, path);
+        assert_eq!(error, ParseError::Empty);
+        assert!(
+            message.starts_with(&format!(
+                "resume file {}: the file is empty",
+                path.display()
+            )),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn json_without_a_name_says_which_field_to_add() {
+    let (_dir, path) = temp_file("resume.json", br#"{"title": "Engineer"}"#);
+
+    let (_, _, message) = parse_error(load_resume(&path));
+
+    assert_eq!(
+        message,
+        format!(
+            "resume file {}: original resume JSON has no name: add a top-level \"name\": \"Full Name\"",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn markdown_without_a_heading_is_named_after_the_file() {
+    let (_dir, path) = temp_file("Jo Doe.md", b"Plumber\n\n- Fixes pipes\n");
+
+    let resume = load_resume(&path).unwrap();
+
+    assert_eq!(resume.name, "Jo Doe");
+    assert_eq!(resume.sections[0].facts, ["Plumber", "Fixes pipes"]);
+}
+
+#[test]
+fn file_without_extension_is_read_as_plain_text() {
+    let (_dir, path) = temp_file(
+        "RESUME",
+        b"Jo Doe\nPlumber\n\nSKILLS\n- Pipes\nExperience:\nAcme Plumbing, 2019 - 2024\n",
+    );
+
+    let resume = load_resume(&path).unwrap();
+
+    assert_eq!(resume.name, "Jo Doe");
+    assert_eq!(resume.title.as_deref(), Some("Plumber"));
+    assert_eq!(headings(&resume), ["SKILLS", "Experience"]);
+    assert_eq!(facts(&resume, "Experience"), ["Acme Plumbing, 2019 - 2024"]);
+}
