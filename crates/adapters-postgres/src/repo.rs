@@ -1,0 +1,298 @@
+//! [`SeaOrmRepo`]: the [`RepoPort`] over a sea-orm connection pool.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use domain::{Conversation, Message, RepoError, RepoPort, SessionId};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sqlx;
+use sea_orm::sqlx::sqlite::SqliteJournalMode;
+use sea_orm::{
+    ColumnTrait, ConnAcquireErr, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, RuntimeErr, Statement, TransactionTrait, Value,
+};
+use uuid::Uuid;
+
+use crate::connect::{
+    ConnectError, ConnectOptions, Kind, ensure_parent_dir, kind_of, redact_url, scrub,
+    sqlite_target,
+};
+use crate::convert::{
+    conversation_from_model, message_from_model, metadata_to_json, repo_error, timestamp_value,
+    tokens_to_db,
+};
+use crate::entity::{conversations, messages};
+
+/// A pooled connection idle for longer than this is checked with a ping before use; fresher
+/// ones are used straight away, sparing a round trip per statement on a busy server.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
+/// Storage of conversations in PostgreSQL or SQLite, through sea-orm.
+///
+/// Cheap to clone: clones share one connection pool. Each call holds a pool connection only for
+/// its own statements.
+#[derive(Clone)]
+pub struct SeaOrmRepo {
+    db: DatabaseConnection,
+    /// The URL it was opened with, password redacted, for messages.
+    url: Arc<str>,
+}
+
+impl fmt::Debug for SeaOrmRepo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SeaOrmRepo")
+            .field("backend", &self.db.get_database_backend())
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SeaOrmRepo {
+    /// Connects to `url`: `postgres://user:password@host:5432/db` or `sqlite://path/to/file.db`
+    /// (relative to the working directory; `sqlite:///abs/path.db` for an absolute path). A
+    /// SQLite file and its directory are created when missing unless the URL sets `mode=`
+    /// itself (`mode=rwc` creates, `mode=rw` does not, `mode=ro` reads only). SQLite connections
+    /// enforce foreign keys and use write-ahead logging.
+    ///
+    /// # Errors
+    /// [`ConnectError`] saying what to fix; it shows the URL with its password redacted.
+    pub async fn connect(url: &str, options: ConnectOptions) -> Result<Self, ConnectError> {
+        let redacted = redact_url(url);
+        let mut opts = sea_orm::ConnectOptions::new(url);
+        opts.max_connections(std::cmp::max(options.pool_size, 1))
+            .min_connections(0)
+            .connect_timeout(options.connect_timeout)
+            .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
+            // sqlx would log every statement at INFO through `log`: one line per query on a
+            // busy server. Failures reach the log through the callers' error handling instead.
+            .sqlx_logging(false);
+
+        match kind_of(url) {
+            Some(Kind::Postgres) => {}
+            Some(Kind::Sqlite) => {
+                let target =
+                    sqlite_target(url).map_err(|message| ConnectError::InvalidSqliteUrl {
+                        url: redacted.clone(),
+                        message,
+                    })?;
+                if let Some(file) = &target.file {
+                    ensure_parent_dir(file).map_err(|(dir, source)| ConnectError::CreateDir {
+                        url: redacted.clone(),
+                        dir,
+                        source,
+                    })?;
+                }
+                let create = !target.explicit_mode;
+                let wal = target.file.is_some();
+                opts.map_sqlx_sqlite_opts(move |o| {
+                    // sqlx turns foreign keys on by default; say so anyway, since the
+                    // messages' ON DELETE CASCADE depends on it.
+                    let o = o.foreign_keys(true);
+                    let o = if create { o.create_if_missing(true) } else { o };
+                    if wal {
+                        // Readers do not wait for the writer, which matters with a pool.
+                        o.journal_mode(SqliteJournalMode::Wal)
+                    } else {
+                        o
+                    }
+                });
+            }
+            None => return Err(ConnectError::UnsupportedUrl { url: redacted }),
+        }
+
+        let db = match tokio::time::timeout(options.connect_timeout, Database::connect(opts)).await
+        {
+            Ok(Ok(db)) => db,
+            Ok(Err(e)) => {
+                let mut message = e.to_string();
+                if is_pool_timeout(&e)
+                    && let Some(cause) = diagnose_postgres(url, options.connect_timeout).await
+                {
+                    message = format!("{message} ({cause})");
+                }
+                return Err(ConnectError::Connect {
+                    url: redacted,
+                    message: scrub(message, url),
+                });
+            }
+            Err(_) => {
+                return Err(ConnectError::Timeout {
+                    url: redacted,
+                    timeout: options.connect_timeout,
+                });
+            }
+        };
+        tracing::debug!(url = %redacted, backend = ?db.get_database_backend(), "database connected");
+        Ok(Self {
+            db,
+            url: redacted.into(),
+        })
+    }
+
+    /// Applies the migrations not yet applied (none, when the schema is current).
+    ///
+    /// # Errors
+    /// [`ConnectError::Migrate`] when a migration fails; what it did is rolled back.
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        Migrator::up(&self.db, None)
+            .await
+            .map_err(|e| ConnectError::Migrate {
+                url: self.url.to_string(),
+                message: e.to_string(),
+            })
+    }
+
+    /// The underlying connection pool, for migrations and operators' tools.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    fn timestamp(&self, t: time::OffsetDateTime) -> Result<Value, RepoError> {
+        timestamp_value(self.db.get_database_backend(), t)
+    }
+}
+
+/// Whether connecting failed only because the pool gave up waiting: sqlx keeps retrying a
+/// refused or failing connection until then and reports the timeout, not the cause.
+fn is_pool_timeout(err: &DbErr) -> bool {
+    matches!(
+        err,
+        DbErr::Conn(RuntimeErr::SqlxError(e)) if matches!(**e, sqlx::Error::PoolTimedOut)
+    ) || matches!(err, DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
+}
+
+/// The reason one direct PostgreSQL connection attempt fails ("Connection refused", "password
+/// authentication failed", …), to say what the pool's timeout hides. `None` for other URLs, or
+/// when the attempt succeeds or does not finish within `timeout`.
+async fn diagnose_postgres(url: &str, timeout: Duration) -> Option<String> {
+    use sea_orm::sqlx::ConnectOptions as _;
+    use sea_orm::sqlx::postgres::PgConnectOptions;
+
+    if kind_of(url) != Some(Kind::Postgres) {
+        return None;
+    }
+    let options: PgConnectOptions = url.parse().ok()?;
+    match tokio::time::timeout(timeout, options.connect()).await {
+        Ok(Err(e)) => Some(e.to_string()),
+        Ok(Ok(_)) | Err(_) => None,
+    }
+}
+
+#[async_trait]
+impl RepoPort for SeaOrmRepo {
+    async fn find_conversation(
+        &self,
+        session_id: &SessionId,
+    ) -> Result<Option<Conversation>, RepoError> {
+        conversations::Entity::find()
+            .filter(conversations::Column::SessionId.eq(session_id.to_string()))
+            .one(&self.db)
+            .await
+            .map_err(repo_error)?
+            .map(conversation_from_model)
+            .transpose()
+    }
+
+    async fn create_conversation(&self, conversation: &Conversation) -> Result<(), RepoError> {
+        let insert = Query::insert()
+            .into_table(conversations::Entity)
+            .columns([
+                conversations::Column::Id,
+                conversations::Column::SessionId,
+                conversations::Column::Title,
+                conversations::Column::CreatedAt,
+                conversations::Column::UpdatedAt,
+            ])
+            .values([
+                conversation.id.into(),
+                conversation.session_id.to_string().into(),
+                conversation.title.clone().into(),
+                self.timestamp(conversation.created_at)?.into(),
+                self.timestamp(conversation.updated_at)?.into(),
+            ])
+            .map_err(|e| RepoError::Other(e.to_string()))?
+            .to_owned();
+        self.db.execute(&insert).await.map_err(repo_error)?;
+        Ok(())
+    }
+
+    async fn append_message(&self, message: &Message) -> Result<(), RepoError> {
+        let created_at = self.timestamp(message.created_at)?;
+        let insert = Query::insert()
+            .into_table(messages::Entity)
+            .columns([
+                messages::Column::Id,
+                messages::Column::ConversationId,
+                messages::Column::Role,
+                messages::Column::Content,
+                messages::Column::CreatedAt,
+                messages::Column::Tokens,
+                messages::Column::Metadata,
+            ])
+            .values([
+                message.id.into(),
+                message.conversation_id.into(),
+                message.role.as_str().into(),
+                message.content.clone().into(),
+                created_at.clone().into(),
+                tokens_to_db(message.tokens).into(),
+                message.metadata.as_ref().map(metadata_to_json).into(),
+            ])
+            .map_err(|e| RepoError::Other(e.to_string()))?
+            // Storing the same message twice (a retry after a lost reply) is not an error.
+            .on_conflict(
+                OnConflict::column(messages::Column::Id)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        // Only moves forwards, so a late retry of an older message does not turn it back.
+        let touch = Query::update()
+            .table(conversations::Entity)
+            .value(conversations::Column::UpdatedAt, created_at.clone())
+            .and_where(Expr::col(conversations::Column::Id).eq(message.conversation_id))
+            .and_where(Expr::col(conversations::Column::UpdatedAt).lt(created_at))
+            .to_owned();
+
+        let txn = self.db.begin().await.map_err(repo_error)?;
+        txn.execute(&insert).await.map_err(repo_error)?;
+        txn.execute(&touch).await.map_err(repo_error)?;
+        txn.commit().await.map_err(repo_error)
+    }
+
+    async fn load_history(&self, conversation_id: Uuid) -> Result<Vec<Message>, RepoError> {
+        messages::Entity::find()
+            .filter(messages::Column::ConversationId.eq(conversation_id))
+            .order_by_asc(messages::Column::CreatedAt)
+            .order_by_asc(messages::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(repo_error)?
+            .into_iter()
+            .map(message_from_model)
+            .collect()
+    }
+
+    async fn delete_conversation(&self, session_id: &SessionId) -> Result<bool, RepoError> {
+        // The messages go by ON DELETE CASCADE.
+        let result = conversations::Entity::delete_many()
+            .filter(conversations::Column::SessionId.eq(session_id.to_string()))
+            .exec(&self.db)
+            .await
+            .map_err(repo_error)?;
+        Ok(result.rows_affected > 0)
+    }
+
+    async fn ping(&self) -> Result<(), RepoError> {
+        let backend = self.db.get_database_backend();
+        self.db
+            .query_one_raw(Statement::from_string(backend, "SELECT 1"))
+            .await
+            .map_err(repo_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,811 @@
+//! The storage adapter's behaviour, through its public API, against real databases: every
+//! behaviour runs on SQLite (`sqlite::<name>`) and on PostgreSQL (`postgres::<name>`).
+//!
+//! Each test gets a database of its own: a file in a fresh temporary directory, or a PostgreSQL
+//! database `test_<uuid>` created on `TEST_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) and dropped afterwards. When PostgreSQL cannot
+//! be reached its tests are skipped with a message, except when `CI` is set: there they fail.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use adapters_postgres::{ConnectError, ConnectOptions, SeaOrmRepo};
+use domain::{
+    AnswerMetadata, Conversation, FinishReason, Message, RepoError, RepoPort, Role, SessionId,
+    Usage,
+};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+use time::{OffsetDateTime, UtcOffset};
+use uuid::Uuid;
+
+const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What a behaviour gets: a migrated repository on a database of its own.
+#[derive(Debug, Clone)]
+struct Ctx {
+    repo: SeaOrmRepo,
+    backend: Backend,
+}
+
+fn options() -> ConnectOptions {
+    ConnectOptions {
+        pool_size: 4,
+        connect_timeout: Duration::from_secs(5),
+        acquire_timeout: Duration::from_secs(5),
+    }
+}
+
+/// Set once PostgreSQL has been found unreachable, so later tests skip without waiting again.
+static POSTGRES_UNREACHABLE: AtomicBool = AtomicBool::new(false);
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned())
+}
+
+/// `url` naming database `name` instead of its own.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    format!("{}/{name}{query}", &base[..path_start])
+}
+
+/// A database made for one test, and what it takes to remove it.
+enum TestDb {
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { admin: SeaOrmRepo, name: String },
+}
+
+impl TestDb {
+    /// A fresh database and a migrated repository on it; `None` when the test must be skipped.
+    async fn create(backend: Backend) -> Option<(Self, SeaOrmRepo)> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}/chat.db?mode=rwc", dir.path().display());
+                let repo = SeaOrmRepo::connect(&url, options())
+                    .await
+                    .expect("connects to SQLite");
+                repo.migrate().await.expect("migrates");
+                Some((TestDb::Sqlite { _dir: dir }, repo))
+            }
+            Backend::Postgres => {
+                let admin = admin_postgres().await?;
+                let name = format!("test_{}", Uuid::new_v4().simple());
+                admin
+                    .connection()
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("creates the test database");
+                let url = with_database(&admin_url(), &name);
+                let repo = SeaOrmRepo::connect(&url, options())
+                    .await
+                    .expect("connects to the test database");
+                repo.migrate().await.expect("migrates");
+                Some((TestDb::Postgres { admin, name }, repo))
+            }
+        }
+    }
+
+    /// Removes the database, best effort.
+    async fn remove(self) {
+        match self {
+            TestDb::Sqlite { _dir } => drop(_dir),
+            TestDb::Postgres { admin, name } => {
+                let dropped = admin
+                    .connection()
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
+                if let Err(e) = dropped {
+                    eprintln!("could not drop test database {name}: {e}");
+                }
+                let _ = admin.connection().close_by_ref().await;
+            }
+        }
+    }
+}
+
+/// A connection to the PostgreSQL server's maintenance database, or `None` (after saying so
+/// loudly) when it is unreachable outside CI.
+async fn admin_postgres() -> Option<SeaOrmRepo> {
+    if POSTGRES_UNREACHABLE.load(Ordering::Relaxed) {
+        eprintln!("SKIPPED: PostgreSQL is unreachable (see above)");
+        return None;
+    }
+    let url = admin_url();
+    let admin_options = ConnectOptions {
+        pool_size: 1,
+        ..options()
+    };
+    match SeaOrmRepo::connect(&url, admin_options).await {
+        Ok(admin) => Some(admin),
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("PostgreSQL tests are required in CI, but PostgreSQL is unreachable: {e}")
+        }
+        Err(e) => {
+            POSTGRES_UNREACHABLE.store(true, Ordering::Relaxed);
+            eprintln!(
+                "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+                 SKIPPED: PostgreSQL tests: {e}\n\
+                 Start PostgreSQL or set TEST_DATABASE_URL (set CI to make this a failure).\n\
+                 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+            );
+            None
+        }
+    }
+}
+
+/// Runs `behaviour` on a fresh database of `backend`, then removes the database, whether the
+/// behaviour passed or panicked.
+async fn run<F, Fut>(backend: Backend, behaviour: F)
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some((db, repo)) = TestDb::create(backend).await else {
+        return;
+    };
+    let outcome = tokio::spawn(behaviour(Ctx {
+        repo: repo.clone(),
+        backend,
+    }))
+    .await;
+    let _ = repo.connection().close_by_ref().await;
+    db.remove().await;
+    if let Err(e) = outcome {
+        match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("the test task failed: {e}"),
+        }
+    }
+}
+
+/// Generates `sqlite::<name>` and `postgres::<name>` for each behaviour.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::run(super::Backend::Sqlite, super::$name).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::run(super::Backend::Postgres, super::$name).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    migrations_are_idempotent,
+    migrations_roll_back_and_apply_again,
+    creates_and_finds_a_conversation_by_session_id,
+    unknown_session_is_none,
+    duplicate_session_id_is_refused,
+    history_comes_back_in_order,
+    messages_stamped_in_the_same_instant_keep_id_order,
+    history_is_ordered_by_time_before_id,
+    tokens_and_metadata_round_trip,
+    appending_touches_the_conversation,
+    appending_the_same_message_twice_stores_it_once,
+    concurrent_appends_are_all_stored,
+    message_of_unknown_conversation_is_refused,
+    deleting_a_conversation_deletes_its_messages,
+    deleting_an_unknown_session_returns_false,
+    ping_answers,
+    unknown_role_in_storage_is_corrupt,
+    role_check_rejects_unknown_roles,
+    closed_pool_is_unavailable,
+);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// A timestamp as both backends give it back: UTC, whole microseconds.
+fn stored(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(UtcOffset::UTC);
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap()
+}
+
+fn stored_message(m: &Message) -> Message {
+    Message {
+        created_at: stored(m.created_at),
+        ..m.clone()
+    }
+}
+
+fn stored_conversation(c: &Conversation) -> Conversation {
+    Conversation {
+        created_at: stored(c.created_at),
+        updated_at: stored(c.updated_at),
+        ..c.clone()
+    }
+}
+
+async fn new_conversation(repo: &SeaOrmRepo) -> Conversation {
+    let mut conversation = Conversation::new(SessionId::generate());
+    conversation.title = Some("What languages does she know?".into());
+    repo.create_conversation(&conversation).await.unwrap();
+    conversation
+}
+
+async fn count_messages(ctx: &Ctx) -> i64 {
+    let row = ctx
+        .repo
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            ctx.repo.connection().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM messages",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Behaviours
+
+async fn migrations_are_idempotent(ctx: Ctx) {
+    // The harness migrated once already.
+    ctx.repo.migrate().await.unwrap();
+    ctx.repo.migrate().await.unwrap();
+    let pending = Migrator::get_pending_migrations(ctx.repo.connection())
+        .await
+        .unwrap();
+    assert!(pending.is_empty());
+    let conversation = new_conversation(&ctx.repo).await;
+    assert!(
+        ctx.repo
+            .find_conversation(&conversation.session_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+async fn migrations_roll_back_and_apply_again(ctx: Ctx) {
+    new_conversation(&ctx.repo).await;
+    Migrator::down(ctx.repo.connection(), None).await.unwrap();
+    let gone = ctx.repo.find_conversation(&SessionId::generate()).await;
+    assert!(
+        matches!(gone, Err(RepoError::Other(_))),
+        "tables are gone: {gone:?}"
+    );
+    ctx.repo.migrate().await.unwrap();
+    assert_eq!(
+        ctx.repo
+            .find_conversation(&SessionId::generate())
+            .await
+            .unwrap(),
+        None
+    );
+    let conversation = new_conversation(&ctx.repo).await;
+    let message = Message::new(conversation.id, Role::User, "again".into());
+    ctx.repo.append_message(&message).await.unwrap();
+    assert_eq!(
+        ctx.repo.load_history(conversation.id).await.unwrap().len(),
+        1
+    );
+}
+
+async fn creates_and_finds_a_conversation_by_session_id(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let found = ctx
+        .repo
+        .find_conversation(&conversation.session_id)
+        .await
+        .unwrap();
+    assert_eq!(found, Some(stored_conversation(&conversation)));
+
+    let untitled = Conversation::new(SessionId::generate());
+    ctx.repo.create_conversation(&untitled).await.unwrap();
+    let found = ctx
+        .repo
+        .find_conversation(&untitled.session_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.title, None);
+    assert_eq!(found.id, untitled.id);
+}
+
+async fn unknown_session_is_none(ctx: Ctx) {
+    new_conversation(&ctx.repo).await;
+    assert_eq!(
+        ctx.repo
+            .find_conversation(&SessionId::generate())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn duplicate_session_id_is_refused(ctx: Ctx) {
+    let first = new_conversation(&ctx.repo).await;
+    let second = Conversation::new(first.session_id);
+    let refused = ctx.repo.create_conversation(&second).await;
+    assert!(matches!(refused, Err(RepoError::Other(_))), "{refused:?}");
+}
+
+async fn history_comes_back_in_order(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let other = new_conversation(&ctx.repo).await;
+    let mut sent = Vec::new();
+    for i in 0..60 {
+        let role = if i % 2 == 0 {
+            Role::User
+        } else {
+            Role::Assistant
+        };
+        let message = Message::new(conversation.id, role, format!("message {i}"));
+        ctx.repo.append_message(&message).await.unwrap();
+        sent.push(stored_message(&message));
+        ctx.repo
+            .append_message(&Message::new(other.id, Role::User, format!("other {i}")))
+            .await
+            .unwrap();
+    }
+    let history = ctx.repo.load_history(conversation.id).await.unwrap();
+    assert_eq!(history, sent);
+    assert!(
+        ctx.repo
+            .load_history(Uuid::now_v7())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn messages_stamped_in_the_same_instant_keep_id_order(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let instant = OffsetDateTime::now_utc();
+    let messages: Vec<Message> = (0..30)
+        .map(|i| Message {
+            created_at: instant,
+            ..Message::new(conversation.id, Role::User, format!("same instant {i}"))
+        })
+        .collect();
+    // Stored newest first: the order must come from the ids, not from insertion.
+    for message in messages.iter().rev() {
+        ctx.repo.append_message(message).await.unwrap();
+    }
+    let history = ctx.repo.load_history(conversation.id).await.unwrap();
+    let expected: Vec<Message> = messages.iter().map(stored_message).collect();
+    assert_eq!(history, expected);
+}
+
+async fn history_is_ordered_by_time_before_id(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let second = OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap();
+    // Instants whose plain RFC 3339 texts sort differently from the instants themselves
+    // ("…:40Z" > "…:40.15Z" > "…:40.1Z"), in another time zone for good measure.
+    let at = |millis: u64| {
+        (second + Duration::from_millis(millis)).to_offset(UtcOffset::from_hms(2, 0, 0).unwrap())
+    };
+    // Created (so ids ascend) in the reverse of their time order.
+    let messages: Vec<Message> = [1_000, 150, 100, 0]
+        .into_iter()
+        .map(|millis| Message {
+            created_at: at(millis),
+            ..Message::new(conversation.id, Role::User, format!("at +{millis} ms"))
+        })
+        .collect();
+    for message in &messages {
+        ctx.repo.append_message(message).await.unwrap();
+    }
+    let history = ctx.repo.load_history(conversation.id).await.unwrap();
+    let expected: Vec<Message> = messages.iter().rev().map(stored_message).collect();
+    assert_eq!(history, expected);
+}
+
+async fn tokens_and_metadata_round_trip(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let mut system = Message::new(conversation.id, Role::System, "rules".into());
+    system.tokens = None;
+    let mut question = Message::new(conversation.id, Role::User, "Ünïcödé? 日本語 ✓".into());
+    question.tokens = Some(7);
+    let mut answer = Message::new(conversation.id, Role::Assistant, "Rust and Go.".into());
+    answer.tokens = Some(5);
+    answer.metadata = Some(AnswerMetadata {
+        finish_reason: FinishReason::Stop,
+        model: Some("meta-llama/llama-3.2-3b-instruct:free".into()),
+        usage: Usage {
+            prompt_tokens: 1234,
+            completion_tokens: 5,
+        },
+    });
+    let mut cut = Message::new(conversation.id, Role::Assistant, "Part".into());
+    cut.tokens = Some(u32::MAX);
+    cut.metadata = Some(AnswerMetadata {
+        finish_reason: FinishReason::Cancelled,
+        model: None,
+        usage: Usage::default(),
+    });
+    for message in [&system, &question, &answer, &cut] {
+        ctx.repo.append_message(message).await.unwrap();
+    }
+    let history = ctx.repo.load_history(conversation.id).await.unwrap();
+    let mut expected_cut = stored_message(&cut);
+    expected_cut.tokens = Some(i32::MAX as u32); // the column is a 32-bit integer
+    assert_eq!(
+        history,
+        vec![
+            stored_message(&system),
+            stored_message(&question),
+            stored_message(&answer),
+            expected_cut,
+        ]
+    );
+}
+
+async fn appending_touches_the_conversation(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let mut message = Message::new(conversation.id, Role::User, "hello".into());
+    message.created_at = conversation.created_at + Duration::from_secs(90);
+    ctx.repo.append_message(&message).await.unwrap();
+    let found = ctx
+        .repo
+        .find_conversation(&conversation.session_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.updated_at, stored(message.created_at));
+    assert_eq!(found.created_at, stored(conversation.created_at));
+
+    // A late message from earlier does not move it back.
+    let mut late = Message::new(conversation.id, Role::Assistant, "late".into());
+    late.created_at = conversation.created_at + Duration::from_secs(10);
+    ctx.repo.append_message(&late).await.unwrap();
+    let found = ctx
+        .repo
+        .find_conversation(&conversation.session_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.updated_at, stored(message.created_at));
+}
+
+async fn appending_the_same_message_twice_stores_it_once(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let message = Message::new(conversation.id, Role::Assistant, "answer".into());
+    ctx.repo.append_message(&message).await.unwrap();
+    ctx.repo.append_message(&message).await.unwrap();
+    assert_eq!(
+        ctx.repo.load_history(conversation.id).await.unwrap(),
+        vec![stored_message(&message)]
+    );
+}
+
+async fn concurrent_appends_are_all_stored(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let repo = ctx.repo.clone();
+            let message = Message::new(conversation.id, Role::User, format!("parallel {i}"));
+            tokio::spawn(async move { repo.append_message(&message).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let history = ctx.repo.load_history(conversation.id).await.unwrap();
+    assert_eq!(history.len(), 40);
+    let mut keys: Vec<_> = history.iter().map(|m| (m.created_at, m.id)).collect();
+    let in_order = keys.clone();
+    keys.sort();
+    assert_eq!(keys, in_order, "history is ordered by (created_at, id)");
+}
+
+async fn message_of_unknown_conversation_is_refused(ctx: Ctx) {
+    let orphan = Message::new(Uuid::now_v7(), Role::User, "orphan".into());
+    let refused = ctx.repo.append_message(&orphan).await;
+    assert!(
+        matches!(refused, Err(RepoError::Other(_))),
+        "foreign keys are enforced: {refused:?}"
+    );
+    assert_eq!(count_messages(&ctx).await, 0);
+}
+
+async fn deleting_a_conversation_deletes_its_messages(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let kept = new_conversation(&ctx.repo).await;
+    for i in 0..3 {
+        let message = Message::new(conversation.id, Role::User, format!("q{i}"));
+        ctx.repo.append_message(&message).await.unwrap();
+    }
+    let kept_message = Message::new(kept.id, Role::User, "stays".into());
+    ctx.repo.append_message(&kept_message).await.unwrap();
+    assert_eq!(count_messages(&ctx).await, 4);
+
+    assert!(
+        ctx.repo
+            .delete_conversation(&conversation.session_id)
+            .await
+            .unwrap()
+    );
+
+    assert_eq!(
+        ctx.repo
+            .find_conversation(&conversation.session_id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        ctx.repo
+            .load_history(conversation.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(count_messages(&ctx).await, 1, "messages went by cascade");
+    assert_eq!(
+        ctx.repo.load_history(kept.id).await.unwrap(),
+        vec![stored_message(&kept_message)]
+    );
+    assert!(
+        !ctx.repo
+            .delete_conversation(&conversation.session_id)
+            .await
+            .unwrap()
+    );
+}
+
+async fn deleting_an_unknown_session_returns_false(ctx: Ctx) {
+    new_conversation(&ctx.repo).await;
+    assert!(
+        !ctx.repo
+            .delete_conversation(&SessionId::generate())
+            .await
+            .unwrap()
+    );
+}
+
+async fn ping_answers(ctx: Ctx) {
+    ctx.repo.ping().await.unwrap();
+}
+
+/// Makes every stored message's role `admin`, going around the CHECK constraint.
+async fn corrupt_roles(ctx: &Ctx) {
+    let db = ctx.repo.connection();
+    match ctx.backend {
+        Backend::Postgres => {
+            db.execute_unprepared("ALTER TABLE messages DROP CONSTRAINT chk_messages_role")
+                .await
+                .unwrap();
+            db.execute_unprepared("UPDATE messages SET role = 'admin'")
+                .await
+                .unwrap();
+        }
+        Backend::Sqlite => {
+            // The pragma is per connection: a transaction keeps all three on one.
+            let txn = db.begin().await.unwrap();
+            txn.execute_unprepared("PRAGMA ignore_check_constraints = ON")
+                .await
+                .unwrap();
+            txn.execute_unprepared("UPDATE messages SET role = 'admin'")
+                .await
+                .unwrap();
+            txn.execute_unprepared("PRAGMA ignore_check_constraints = OFF")
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+        }
+    }
+}
+
+async fn unknown_role_in_storage_is_corrupt(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let message = Message::new(conversation.id, Role::User, "hi".into());
+    ctx.repo.append_message(&message).await.unwrap();
+    corrupt_roles(&ctx).await;
+    let loaded = ctx.repo.load_history(conversation.id).await;
+    assert!(matches!(loaded, Err(RepoError::Corrupt(_))), "{loaded:?}");
+}
+
+async fn role_check_rejects_unknown_roles(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let message = Message::new(conversation.id, Role::User, "hi".into());
+    ctx.repo.append_message(&message).await.unwrap();
+    let refused = ctx
+        .repo
+        .connection()
+        .execute_unprepared("UPDATE messages SET role = 'admin'")
+        .await;
+    assert!(refused.is_err(), "the CHECK constraint holds");
+    assert_eq!(
+        ctx.repo.load_history(conversation.id).await.unwrap(),
+        vec![stored_message(&message)]
+    );
+}
+
+async fn closed_pool_is_unavailable(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    ctx.repo.connection().close_by_ref().await.unwrap();
+    let message = Message::new(conversation.id, Role::User, "too late".into());
+    assert!(matches!(
+        ctx.repo.ping().await,
+        Err(RepoError::Unavailable(_))
+    ));
+    assert!(matches!(
+        ctx.repo.find_conversation(&conversation.session_id).await,
+        Err(RepoError::Unavailable(_))
+    ));
+    assert!(matches!(
+        ctx.repo.append_message(&message).await,
+        Err(RepoError::Unavailable(_))
+    ));
+    assert!(matches!(
+        ctx.repo.load_history(conversation.id).await,
+        Err(RepoError::Unavailable(_))
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backend-specific behaviours
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_database_dropped_under_the_repo_is_unavailable() {
+    run(Backend::Postgres, |ctx: Ctx| async move {
+        let conversation = new_conversation(&ctx.repo).await;
+        ctx.repo.ping().await.unwrap();
+        let name = ctx
+            .repo
+            .connection()
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT current_database() AS name",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<String>("", "name")
+            .unwrap();
+        let admin = admin_postgres().await.unwrap();
+        admin
+            .connection()
+            .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+            .await
+            .unwrap();
+        admin.connection().close_by_ref().await.unwrap();
+
+        // First the pooled connections fail (terminated), then new ones cannot be opened.
+        for _ in 0..6 {
+            let pinged = ctx.repo.ping().await;
+            assert!(
+                matches!(pinged, Err(RepoError::Unavailable(_))),
+                "{pinged:?}"
+            );
+        }
+        let found = ctx.repo.find_conversation(&conversation.session_id).await;
+        assert!(matches!(found, Err(RepoError::Unavailable(_))), "{found:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sqlite_connect_creates_missing_directories_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nested/deeper/chat.db");
+    // No `mode=`: created when missing all the same.
+    let url = format!("sqlite://{}", file.display());
+    let repo = SeaOrmRepo::connect(&url, options()).await.unwrap();
+    repo.migrate().await.unwrap();
+    repo.ping().await.unwrap();
+    assert!(file.exists());
+    repo.connection().close_by_ref().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_data_survives_reconnecting() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/chat.db?mode=rwc", dir.path().display());
+    let repo = SeaOrmRepo::connect(&url, options()).await.unwrap();
+    repo.migrate().await.unwrap();
+    let conversation = new_conversation(&repo).await;
+    let message = Message::new(conversation.id, Role::User, "persisted".into());
+    repo.append_message(&message).await.unwrap();
+    repo.connection().close_by_ref().await.unwrap();
+
+    let repo = SeaOrmRepo::connect(&url, options()).await.unwrap();
+    repo.migrate().await.unwrap();
+    assert_eq!(
+        repo.load_history(conversation.id).await.unwrap(),
+        vec![stored_message(&message)]
+    );
+    repo.connection().close_by_ref().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_read_only_url_to_missing_file_fails_to_connect() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/missing.db?mode=ro", dir.path().display());
+    let error = SeaOrmRepo::connect(&url, options()).await.unwrap_err();
+    assert!(matches!(error, ConnectError::Connect { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn connect_error_redacts_the_password() {
+    // Port 1 on loopback: nothing listens there, so this fails fast.
+    let url = "postgres://app:hunter2@127.0.0.1:1/chat";
+    let quick = ConnectOptions {
+        acquire_timeout: Duration::from_millis(500),
+        ..options()
+    };
+    let error = SeaOrmRepo::connect(url, quick).await.unwrap_err();
+    let message = error.to_string();
+    assert!(!message.contains("hunter2"), "{message}");
+    assert!(
+        message.contains("postgres://app:***@127.0.0.1:1/chat"),
+        "{message}"
+    );
+    assert!(!format!("{error:?}").contains("hunter2"));
+}
+
+#[tokio::test]
+async fn unsupported_url_is_refused_with_a_hint() {
+    let error = SeaOrmRepo::connect("mysql://root:pw@localhost/chat", options())
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, ConnectError::UnsupportedUrl { .. }));
+    assert!(
+        message.contains("mysql://root:***@localhost/chat"),
+        "{message}"
+    );
+    assert!(message.contains("sqlite://"), "{message}");
+}
+
+#[test]
+fn test_database_url_is_derived_from_the_admin_url() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "test_x"),
+        "postgres://postgres@127.0.0.1:5432/test_x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/db?sslmode=disable", "t"),
+        "postgres://u:p@h/t?sslmode=disable"
+    );
+    assert_eq!(
+        with_database("postgres://h:5432", "t"),
+        "postgres://h:5432/t"
+    );
+}
+
+#[tokio::test]
+async fn connect_to_a_missing_postgres_database_says_which() {
+    let Some(admin) = admin_postgres().await else {
+        return;
+    };
+    admin.connection().close_by_ref().await.unwrap();
+    let name = format!("missing_{}", Uuid::new_v4().simple());
+    let url = with_database(&admin_url(), &name);
+    let error = SeaOrmRepo::connect(&url, options()).await.unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, ConnectError::Connect { .. }), "{message}");
+    assert!(message.contains(&name), "{message}");
+    assert!(message.contains("does not exist"), "{message}");
+}
