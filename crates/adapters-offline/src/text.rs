@@ -1,0 +1,173 @@
+//! Turning text into index terms: lower case, split on anything that is not part of a word,
+//! keep technology names whole ("c++", "c#", "node.js"), drop stop words, strip common English
+//! suffixes so "studied" and "study" meet.
+
+/// English function words plus the filler of questions about a person ("does she know …"):
+/// they say nothing about which fact answers, so they would only add noise to the ranking.
+/// Words that name technologies ("go", "c", "r") are deliberately not here.
+#[rustfmt::skip]
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "anything",
+    "are", "as", "at", "be", "been", "being", "both", "but", "by", "can", "could", "cv", "d",
+    "describe", "did", "do", "does", "doing", "done", "during", "each", "either", "else", "ever",
+    "for", "from", "further", "get", "give", "got", "had", "has", "have", "having", "he", "her",
+    "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it",
+    "its", "just", "kind", "know", "knows", "like", "list", "ll", "m", "may", "me", "mention",
+    "mentioned", "might", "more", "most", "much", "must", "my", "of", "on", "one", "only", "or",
+    "other", "our", "out", "over", "own", "person", "please", "re", "really", "resume", "s", "same",
+    "say", "says", "she", "should", "show", "so", "some", "someone", "something", "such", "t",
+    "tell", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there",
+    "these", "they", "thing", "things", "this", "those", "through", "to", "too", "under", "up",
+    "us", "use", "used", "uses", "using", "ve", "very", "was", "we", "well", "were", "what",
+    "whats", "when", "where", "which", "while", "who", "whom", "whose", "why", "will", "with",
+    "would", "you", "your",
+];
+
+/// Characters that may sit inside or at the end of a term besides letters and digits, so that
+/// "c++", "c#", "f#" and "node.js" survive tokenising.
+fn is_term_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '+' | '#' | '.')
+}
+
+/// Words as written, split like terms but with nothing dropped or changed (used to spot
+/// capitalised names in a question). "C++" and "C#" keep their symbols; sentence dots go.
+pub(crate) fn raw_words(text: &str) -> Vec<&str> {
+    text.split(|c: char| !is_term_char(c))
+        .map(|w| w.trim_start_matches(['.', '+', '#']).trim_end_matches('.'))
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .collect()
+}
+
+/// Lower-cased words, before stop words and stemming: what phrase routing looks at.
+pub(crate) fn lower_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in raw_words(text) {
+        let lower = word.to_lowercase();
+        if lower.contains('.') {
+            // "node.js" also counts as "node" and "js"; "example.com" as "example", "com".
+            for part in lower.split('.').filter(|p| !p.is_empty()) {
+                out.push(part.to_owned());
+            }
+        }
+        out.push(lower);
+    }
+    out
+}
+
+pub(crate) fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.binary_search(&word).is_ok()
+}
+
+/// Index terms of a text: lower case, stop words dropped, stemmed. Repeats are kept (term
+/// frequency matters to BM25).
+pub(crate) fn terms(text: &str) -> Vec<String> {
+    lower_words(text)
+        .into_iter()
+        .filter(|w| !is_stop_word(w) && w.chars().any(char::is_alphanumeric))
+        .map(|w| stem(&w))
+        .collect()
+}
+
+/// A light suffix stripper (plural, past tense, gerund, trailing "e"), applied the same way to
+/// facts and questions. Porter's full algorithm is not needed for a few dozen facts; what
+/// matters is that common inflections of the same word meet. Words with digits or symbols
+/// ("c++", "2016", "node.js") are left alone.
+pub(crate) fn stem(word: &str) -> String {
+    if !word.chars().all(|c| c.is_ascii_alphabetic()) || word.len() <= 3 {
+        return word.to_owned();
+    }
+    let mut w = word.to_owned();
+    // Plurals first, then tense and gerund, so "strings" and "string" end alike.
+    if let Some(base) = w.strip_suffix("ies").filter(|b| b.len() >= 2) {
+        w = format!("{base}y");
+    } else if let Some(base) = w.strip_suffix("sses") {
+        w = format!("{base}ss");
+    } else if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
+        w.pop();
+    }
+    if let Some(base) = w.strip_suffix("ied").filter(|b| b.len() >= 2) {
+        w = format!("{base}y");
+    } else if let Some(base) = w.strip_suffix("ing").filter(|b| b.len() >= 3) {
+        w = base.to_owned();
+    } else if let Some(base) = w.strip_suffix("ed").filter(|b| b.len() >= 3) {
+        w = base.to_owned();
+    }
+    // "managed"/"manage"/"managing" all end as "manag"; "languages"/"language" as "languag".
+    if w.len() > 4 && w.ends_with('e') {
+        w.pop();
+    }
+    // "running" → "runn" → "run": undo a doubled final consonant left by the suffix.
+    let bytes = w.as_bytes();
+    if bytes.len() >= 4 {
+        let (a, b) = (bytes[bytes.len() - 2], bytes[bytes.len() - 1]);
+        if a == b && !matches!(b, b'l' | b's' | b'z' | b'e' | b'o') {
+            w.pop();
+        }
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        let mut sorted = STOP_WORDS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, STOP_WORDS);
+    }
+
+    #[test]
+    fn keeps_technology_names_whole() {
+        let t = terms("Rust, C++, C#, Node.js and .NET; CI/CD");
+        for expected in [
+            "rust", "c++", "c#", "node.js", "node", "js", "net", "ci", "cd",
+        ] {
+            assert!(
+                t.contains(&expected.to_owned()),
+                "{expected} missing from {t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn drops_stop_words_and_lowercases() {
+        assert_eq!(terms("What does SHE know about Kafka?"), vec!["kafka"]);
+    }
+
+    #[test]
+    fn inflections_meet() {
+        assert_eq!(stem("studied"), stem("study"));
+        assert_eq!(stem("studies"), stem("study"));
+        assert_eq!(stem("languages"), stem("language"));
+        assert_eq!(stem("managed"), stem("managing"));
+        assert_eq!(stem("managed"), stem("manage"));
+        assert_eq!(stem("projects"), stem("project"));
+        assert_eq!(stem("running"), stem("run"));
+        assert_eq!(stem("certifications"), stem("certification"));
+        assert_eq!(
+            stem("kubernetes"),
+            stem("Kubernetes".to_lowercase().as_str())
+        );
+    }
+
+    #[test]
+    fn leaves_short_and_symbolic_words_alone() {
+        assert_eq!(stem("aws"), "aws");
+        assert_eq!(stem("2016"), "2016");
+        assert_eq!(stem("c++"), "c++");
+    }
+
+    #[test]
+    fn handles_unicode_and_odd_input() {
+        assert_eq!(terms("Tomás Okafor"), vec!["tomás", "okafor"]);
+        assert!(terms("🙂🙂 +++ ### ...").is_empty());
+        assert!(terms("").is_empty());
+        assert_eq!(
+            raw_words("I like C++ and C#."),
+            vec!["I", "like", "C++", "and", "C#"]
+        );
+    }
+}
