@@ -1,1 +1,76 @@
-//! stub
+//! The HTTP and WebSocket edge of resume chat: routes, the WebSocket protocol, limits, and the
+//! mapping of domain errors to wire codes.
+//!
+//! This crate speaks to the outside only through `domain` types and the [`ChatService`]; it must
+//! not depend on storage or model adapters (the `server` binary wires those in).
+
+mod error;
+mod http;
+pub mod ws;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use domain::{ChatService, Resume};
+use tokio_util::sync::CancellationToken;
+
+pub use error::{ApiError, ErrorCode};
+pub use ws::frames::{ClientFrame, FrameError, ServerFrame, parse_client_frame};
+
+/// Largest WebSocket frame accepted, in bytes. A question is at most a few thousand characters
+/// (4 bytes each at worst) plus a little JSON; anything far larger is abuse, closed with 1009.
+pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Limits of one WebSocket connection.
+#[derive(Debug, Clone, Copy)]
+pub struct WsSettings {
+    pub max_question_chars: usize,
+    pub max_frame_bytes: usize,
+    /// A socket with no frame from the client for this long is closed.
+    pub idle_timeout: Duration,
+    /// How often the server pings; also how often idleness is checked.
+    pub heartbeat_interval: Duration,
+}
+
+impl Default for WsSettings {
+    fn default() -> Self {
+        Self {
+            max_question_chars: 2000,
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            idle_timeout: Duration::from_secs(300),
+            heartbeat_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub chat: ChatService,
+    pub resume: Arc<Resume>,
+    pub ws: WsSettings,
+    /// Cancelled when the server begins to shut down: sockets finish the answer in flight,
+    /// then close with 1001.
+    pub shutdown: CancellationToken,
+    /// True when answers come from the built-in offline answerer.
+    pub offline: bool,
+}
+
+/// Registers every route of the service.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(16 * 1024)
+                    .error_handler(|err, _| ApiError::Validation(err.to_string()).into()),
+            )
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|err, _| ApiError::Validation(err.to_string()).into()),
+            )
+            .route("/ws", web::get().to(ws::connect))
+            .configure(http::routes);
+    }
+}

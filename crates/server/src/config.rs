@@ -1,0 +1,434 @@
+//! Configuration: defaults → optional config file → `.env` → environment, validated at start
+//! with messages a person can act on. Variable names are those of the original service.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The embedded default store: a SQLite file beside the sample resume, created on first run.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/resume-chat.db?mode=rwc";
+/// OpenRouter's OpenAI-compatible API base.
+pub const DEFAULT_LLM_BASE_URL: &str = "https://openrouter.ai/api/v1";
+/// A free model, so a new key works without credits.
+pub const DEFAULT_LLM_MODEL: &str = "meta-llama/llama-3.2-3b-instruct:free";
+/// Read when present in the working directory, unless `CONFIG_FILE` names another.
+pub const DEFAULT_CONFIG_FILE: &str = "resume-chat.toml";
+
+/// Every setting of the server, with the defaults of DESIGN.md.
+///
+/// Secrets (the API key, a database URL that may carry a password) are wrapped so that `Debug`
+/// and logs cannot show them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub openrouter_api_key: Option<SecretString>,
+    pub llm_base_url: String,
+    pub llm_model: String,
+    /// Comma list, tried in order when the model fails.
+    pub llm_fallback_models: String,
+    /// Seconds.
+    pub llm_timeout: f64,
+    pub llm_max_retries: u32,
+    pub llm_app_url: String,
+    pub llm_app_title: String,
+    pub database_url: SecretString,
+    pub database_pool_size: u32,
+    pub resume_path: PathBuf,
+    pub log_level: String,
+    pub log_format: String,
+    pub host: String,
+    pub port: u16,
+    /// Comma list of origins allowed to open sockets from a browser.
+    pub allowed_origins: String,
+    pub rate_limit_per_minute: u32,
+    pub max_question_chars: usize,
+    pub max_context_tokens: u32,
+    pub max_response_tokens: u32,
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
+    /// Seconds.
+    pub ws_idle_timeout: u64,
+    /// Seconds.
+    pub shutdown_grace: u64,
+    /// Comma list of proxy addresses whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            openrouter_api_key: None,
+            llm_base_url: DEFAULT_LLM_BASE_URL.to_owned(),
+            llm_model: DEFAULT_LLM_MODEL.to_owned(),
+            llm_fallback_models: String::new(),
+            llm_timeout: 60.0,
+            llm_max_retries: 3,
+            llm_app_url: String::new(),
+            llm_app_title: String::new(),
+            database_url: SecretString::from(DEFAULT_DATABASE_URL),
+            database_pool_size: 5,
+            resume_path: PathBuf::from("data/resume.json"),
+            log_level: "INFO".to_owned(),
+            log_format: "pretty".to_owned(),
+            host: "127.0.0.1".to_owned(),
+            port: 8000,
+            allowed_origins: String::new(),
+            rate_limit_per_minute: 20,
+            max_question_chars: 2000,
+            max_context_tokens: 8000,
+            max_response_tokens: 1000,
+            max_connections: 10_000,
+            max_connections_per_ip: 20,
+            ws_idle_timeout: 300,
+            shutdown_grace: 20,
+            trusted_proxies: String::new(),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The configuration could not be read or is not valid.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read the configuration: {0}")]
+    Read(String),
+    #[error("invalid configuration:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<String>),
+}
+
+impl Settings {
+    /// Reads `.env` into the environment (without overriding what is set), then layers the
+    /// optional config file and the environment over the defaults, and validates the result.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming each problem.
+    pub fn load() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a broken one is worth saying.
+        if let Err(err) = dotenvy::dotenv()
+            && !err.not_found()
+        {
+            return Err(ConfigError::Read(format!(".env: {err}")));
+        }
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::from_sources(std::env::var("CONFIG_FILE").ok(), env)
+    }
+
+    /// Layers defaults, the config file (`file` must exist when given; otherwise
+    /// [`DEFAULT_CONFIG_FILE`] is read if present) and `env`, then validates.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming each problem.
+    pub fn from_sources(
+        file: Option<String>,
+        env: HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let file_source = match &file {
+            Some(path) => File::with_name(path).required(true),
+            None => File::new(DEFAULT_CONFIG_FILE, FileFormat::Toml).required(false),
+        };
+        let settings: Settings = Config::builder()
+            .add_source(file_source)
+            .add_source(Environment::default().source(Some(env)))
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| ConfigError::Read(explain(&e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The API key, when one is set and not blank.
+    pub fn api_key(&self) -> Option<&SecretString> {
+        self.openrouter_api_key
+            .as_ref()
+            .filter(|k| !k.expose_secret().trim().is_empty())
+    }
+
+    pub fn log_format(&self) -> LogFormat {
+        if self.log_format.eq_ignore_ascii_case("json") {
+            LogFormat::Json
+        } else {
+            LogFormat::Pretty
+        }
+    }
+
+    pub fn fallback_models(&self) -> Vec<String> {
+        comma_list(&self.llm_fallback_models)
+    }
+
+    pub fn allowed_origins(&self) -> Vec<String> {
+        comma_list(&self.allowed_origins)
+    }
+
+    pub fn llm_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.llm_timeout)
+    }
+
+    pub fn ws_idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.ws_idle_timeout)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace)
+    }
+
+    /// The database URL with any password replaced, for logs and messages.
+    pub fn database_url_redacted(&self) -> String {
+        redact_url(self.database_url.expose_secret())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        let db = self.database_url.expose_secret();
+        if !(db.starts_with("postgres://")
+            || db.starts_with("postgresql://")
+            || db.starts_with("sqlite:"))
+        {
+            problems.push(format!(
+                "DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got {:?})",
+                redact_url(db)
+            ));
+        }
+        if self.database_pool_size == 0 {
+            problems.push("DATABASE_POOL_SIZE must be at least 1".to_owned());
+        }
+        if !(self.llm_base_url.starts_with("http://") || self.llm_base_url.starts_with("https://"))
+        {
+            problems.push(format!(
+                "LLM_BASE_URL must be an http:// or https:// URL (got {:?})",
+                self.llm_base_url
+            ));
+        }
+        if self.llm_model.trim().is_empty() {
+            problems.push("LLM_MODEL must not be empty".to_owned());
+        }
+        if !(self.llm_timeout.is_finite() && self.llm_timeout > 0.0 && self.llm_timeout <= 3600.0) {
+            problems.push(format!(
+                "LLM_TIMEOUT must be a number of seconds between 0 and 3600 (got {})",
+                self.llm_timeout
+            ));
+        }
+        if self.llm_max_retries > 10 {
+            problems.push(format!(
+                "LLM_MAX_RETRIES must be at most 10 (got {})",
+                self.llm_max_retries
+            ));
+        }
+        if !matches!(
+            self.log_format.to_ascii_lowercase().as_str(),
+            "pretty" | "json"
+        ) {
+            problems.push(format!(
+                "LOG_FORMAT must be \"pretty\" or \"json\" (got {:?})",
+                self.log_format
+            ));
+        }
+        if tracing_subscriber::EnvFilter::try_new(self.log_level.to_ascii_lowercase()).is_err() {
+            problems.push(format!(
+                "LOG_LEVEL must be a level (ERROR, WARN, INFO, DEBUG, TRACE) or a filter such as \
+                 \"info,sqlx=warn\" (got {:?})",
+                self.log_level
+            ));
+        }
+        if self.max_question_chars == 0 {
+            problems.push("MAX_QUESTION_CHARS must be at least 1".to_owned());
+        }
+        if self.max_response_tokens == 0 {
+            problems.push("MAX_RESPONSE_TOKENS must be at least 1".to_owned());
+        }
+        if self.max_context_tokens <= self.max_response_tokens {
+            problems.push(format!(
+                "MAX_CONTEXT_TOKENS ({}) must be larger than MAX_RESPONSE_TOKENS ({})",
+                self.max_context_tokens, self.max_response_tokens
+            ));
+        }
+        if self.max_connections == 0 || self.max_connections_per_ip == 0 {
+            problems
+                .push("MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP must be at least 1".to_owned());
+        }
+        if self.ws_idle_timeout == 0 {
+            problems.push("WS_IDLE_TIMEOUT must be at least 1 second".to_owned());
+        }
+        if self.rate_limit_per_minute == 0 {
+            problems.push("RATE_LIMIT_PER_MINUTE must be at least 1".to_owned());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
+    }
+}
+
+/// Rewrites the `config` crate's messages in terms of our variable names.
+fn explain(err: &config::ConfigError) -> String {
+    let text = err.to_string();
+    // "invalid digit found in string for key `port`" → name the variable as people set it.
+    match text.split('`').nth(1) {
+        Some(key) if text.contains("for key") => {
+            format!("{text} (set by the variable {})", key.to_ascii_uppercase())
+        }
+        _ => text,
+    }
+}
+
+fn comma_list(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Hides the password of `scheme://user:password@host/…` URLs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// A one-line summary for the start-up log, with no secrets.
+#[derive(Debug)]
+pub struct Summary<'a>(pub &'a Settings);
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        write!(
+            f,
+            "listen={}:{} database={} resume={} answers={}",
+            s.host,
+            s.port,
+            s.database_url_redacted(),
+            s.resume_path.display(),
+            if s.api_key().is_some() {
+                format!("{} via {}", s.llm_model, s.llm_base_url)
+            } else {
+                "offline answerer".to_owned()
+            }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let s = Settings::from_sources(None, env(&[])).unwrap();
+        assert_eq!(s.port, 8000);
+        assert_eq!(s.host, "127.0.0.1");
+        assert_eq!(s.llm_model, DEFAULT_LLM_MODEL);
+        assert_eq!(s.database_url.expose_secret(), DEFAULT_DATABASE_URL);
+        assert!(s.api_key().is_none());
+        assert_eq!(s.max_question_chars, 2000);
+        assert_eq!(s.log_format(), LogFormat::Pretty);
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let s = Settings::from_sources(
+            None,
+            env(&[
+                ("PORT", "9001"),
+                ("OPENROUTER_API_KEY", "sk-or-123"),
+                ("LLM_FALLBACK_MODELS", "a/b, c/d ,"),
+                ("LOG_FORMAT", "json"),
+                ("LLM_TIMEOUT", "2.5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.port, 9001);
+        assert_eq!(s.api_key().unwrap().expose_secret(), "sk-or-123");
+        assert_eq!(s.fallback_models(), vec!["a/b", "c/d"]);
+        assert_eq!(s.log_format(), LogFormat::Json);
+        assert_eq!(s.llm_timeout(), Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn blank_api_key_means_offline() {
+        let s = Settings::from_sources(None, env(&[("OPENROUTER_API_KEY", "  ")])).unwrap();
+        assert!(s.api_key().is_none());
+    }
+
+    #[test]
+    fn config_file_is_layered_under_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conf.toml");
+        std::fs::write(&path, "port = 7000\nllm_model = \"from/file\"\n").unwrap();
+        let s = Settings::from_sources(
+            Some(path.display().to_string()),
+            env(&[("LLM_MODEL", "from/env")]),
+        )
+        .unwrap();
+        assert_eq!(s.port, 7000);
+        assert_eq!(s.llm_model, "from/env");
+    }
+
+    #[test]
+    fn a_bad_number_names_the_variable() {
+        let err = Settings::from_sources(None, env(&[("PORT", "eighty")])).unwrap_err();
+        assert!(err.to_string().contains("PORT"), "{err}");
+    }
+
+    #[test]
+    fn every_invalid_value_is_listed() {
+        let err = Settings::from_sources(
+            None,
+            env(&[
+                ("DATABASE_URL", "mysql://u:secret@h/db"),
+                ("LOG_FORMAT", "xml"),
+                ("MAX_CONTEXT_TOKENS", "100"),
+                ("MAX_RESPONSE_TOKENS", "200"),
+            ]),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("DATABASE_URL"), "{text}");
+        assert!(!text.contains("secret"), "the password leaked: {text}");
+        assert!(text.contains("LOG_FORMAT"), "{text}");
+        assert!(text.contains("MAX_CONTEXT_TOKENS"), "{text}");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let s = Settings::from_sources(
+            None,
+            env(&[
+                ("OPENROUTER_API_KEY", "sk-or-very-secret"),
+                ("DATABASE_URL", "postgres://app:hunter2@db/chat"),
+            ]),
+        )
+        .unwrap();
+        let shown = format!("{s:?} {}", Summary(&s));
+        assert!(!shown.contains("sk-or-very-secret"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

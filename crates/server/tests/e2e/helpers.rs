@@ -1,0 +1,326 @@
+//! Spawning the real server on a free port with a fresh database, and a WebSocket client.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use domain::{FinishReason, LlmError, LlmEvent, LlmPort, LlmRequest, LlmStream, Role, Usage};
+use futures::{SinkExt, StreamExt, stream};
+use serde_json::{Value, json};
+use server::startup::Stopper;
+use server::{Application, Settings};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Longest wait for any frame: a test that would hang fails instead.
+const FRAME_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub const LANGUAGES_QUESTION: &str = "What programming languages does this person know?";
+
+pub fn resume_path() -> String {
+    format!("{}/../../data/resume.json", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database for one test: a temp SQLite file, or a fresh PostgreSQL database.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn pg_url_for(db: &str) -> String {
+    let admin = pg_admin_url();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    format!("{base}/{db}")
+}
+
+impl TestDb {
+    /// `None` when PostgreSQL is unreachable outside CI (the test then says it skipped).
+    pub async fn new(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/chat.db?mode=rwc", dir.path().display());
+                Some(Self {
+                    url,
+                    _dir: Some(dir),
+                    pg_name: None,
+                })
+            }
+            Backend::Postgres => {
+                use sea_orm::{ConnectionTrait, Database};
+                let admin = match Database::connect(pg_admin_url()).await {
+                    Ok(db) => db,
+                    Err(err) if std::env::var_os("CI").is_none() => {
+                        eprintln!(
+                            "SKIPPED: PostgreSQL is unreachable ({err}); set TEST_DATABASE_URL"
+                        );
+                        return None;
+                    }
+                    Err(err) => panic!("PostgreSQL is required in CI: {err}"),
+                };
+                let name = format!("e2e_{}", uuid::Uuid::new_v4().simple());
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                let _ = admin.close().await;
+                Some(Self {
+                    url: pg_url_for(&name),
+                    _dir: None,
+                    pg_name: Some(name),
+                })
+            }
+        }
+    }
+
+    /// Drops a PostgreSQL test database (best effort).
+    pub async fn cleanup(&self) {
+        use sea_orm::{ConnectionTrait, Database};
+        if let Some(name) = &self.pg_name
+            && let Ok(admin) = Database::connect(pg_admin_url()).await
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+            let _ = admin.close().await;
+        }
+    }
+}
+
+pub fn settings(db_url: &str, extra: &[(&str, &str)]) -> Settings {
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.insert("PORT".into(), "0".into());
+    env.insert("DATABASE_URL".into(), db_url.into());
+    env.insert("RESUME_PATH".into(), resume_path());
+    env.insert("LOG_LEVEL".into(), "warn".into());
+    for (k, v) in extra {
+        env.insert((*k).into(), (*v).into());
+    }
+    Settings::from_sources(None, env).expect("test settings are valid")
+}
+
+/// A running server.
+pub struct TestApp {
+    pub port: u16,
+    pub stopper: Stopper,
+    pub http: reqwest::Client,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn(settings: Settings, llm: Option<Arc<dyn LlmPort>>) -> Self {
+        let app = Application::build_with_llm(settings, llm)
+            .await
+            .expect("the app builds");
+        let port = app.port();
+        let stopper = app.stopper();
+        let task = tokio::spawn(app.serve());
+        Self {
+            port,
+            stopper,
+            http: reqwest::Client::new(),
+            task,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub async fn connect(&self, session_id: Option<&str>) -> WsClient {
+        let url = match session_id {
+            Some(id) => format!("ws://127.0.0.1:{}/ws?session_id={id}", self.port),
+            None => format!("ws://127.0.0.1:{}/ws", self.port),
+        };
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("websocket connects");
+        WsClient { stream }
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let response = self.http.get(self.url(path)).send().await.expect("GET");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn stop(self) {
+        self.stopper.stop().await;
+        let _ = self.task.await;
+    }
+}
+
+pub struct WsClient {
+    pub stream: WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+/// The frames of one answered question.
+#[derive(Debug)]
+pub struct Exchange {
+    pub deltas: Vec<String>,
+    pub response: Value,
+}
+
+impl WsClient {
+    /// The next JSON frame, skipping pings; panics after [`FRAME_TIMEOUT`].
+    pub async fn recv(&mut self) -> Value {
+        loop {
+            let next = tokio::time::timeout(FRAME_TIMEOUT, self.stream.next())
+                .await
+                .expect("a frame within the timeout")
+                .expect("the socket is open")
+                .expect("a valid frame");
+            match next {
+                WsMessage::Text(text) => {
+                    return serde_json::from_str(text.as_str()).expect("frames are JSON");
+                }
+                WsMessage::Ping(_) | WsMessage::Pong(_) => {}
+                other => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// The close frame's code, skipping anything before it.
+    pub async fn recv_close_code(&mut self) -> Option<u16> {
+        loop {
+            let next = tokio::time::timeout(FRAME_TIMEOUT, self.stream.next())
+                .await
+                .expect("a frame within the timeout");
+            match next {
+                Some(Ok(WsMessage::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+
+    pub async fn send_json(&mut self, value: Value) {
+        self.send_text(&value.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream.send(WsMessage::text(text)).await.expect("send");
+    }
+
+    pub async fn ask_start(&mut self, question: &str) {
+        self.send_json(json!({"type": "question", "question": question}))
+            .await;
+    }
+
+    /// Asks and collects deltas until the `response` frame.
+    pub async fn ask(&mut self, question: &str) -> Exchange {
+        self.ask_start(question).await;
+        self.collect_answer().await
+    }
+
+    pub async fn collect_answer(&mut self) -> Exchange {
+        let mut deltas = Vec::new();
+        loop {
+            let frame = self.recv().await;
+            match frame["type"].as_str() {
+                Some("delta") => deltas.push(frame["delta"].as_str().expect("text").to_owned()),
+                Some("response") => {
+                    return Exchange {
+                        deltas,
+                        response: frame,
+                    };
+                }
+                _ => panic!("unexpected frame while answering: {frame}"),
+            }
+        }
+    }
+
+    /// Expects an error frame with `code`.
+    pub async fn expect_error(&mut self, code: &str) -> Value {
+        let frame = self.recv().await;
+        assert_eq!(frame["type"], "error", "{frame}");
+        assert_eq!(frame["code"], code, "{frame}");
+        assert!(
+            frame["error"].as_str().is_some_and(|m| !m.is_empty()),
+            "{frame}"
+        );
+        frame
+    }
+}
+
+/// A model that records each request and answers with a scripted text, word by word, with an
+/// optional pause between words.
+#[derive(Debug)]
+pub struct RecordingLlm {
+    pub requests: Mutex<Vec<LlmRequest>>,
+    answer: String,
+    pause: Duration,
+}
+
+impl RecordingLlm {
+    pub fn new(answer: &str, pause: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            requests: Mutex::new(Vec::new()),
+            answer: answer.to_owned(),
+            pause,
+        })
+    }
+
+    pub fn requests(&self) -> Vec<LlmRequest> {
+        self.requests.lock().expect("lock").clone()
+    }
+
+    /// (role, content) of each message of the last request.
+    pub fn last_prompt(&self) -> Vec<(Role, String)> {
+        self.requests()
+            .last()
+            .expect("a request was made")
+            .messages
+            .iter()
+            .map(|m| (m.role, m.content.to_string()))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl LlmPort for RecordingLlm {
+    async fn stream_answer(&self, request: LlmRequest) -> Result<LlmStream, LlmError> {
+        self.requests.lock().expect("lock").push(request);
+        let pieces: Vec<String> = self
+            .answer
+            .split_inclusive(' ')
+            .map(str::to_owned)
+            .collect();
+        let pause = self.pause;
+        let deltas = stream::iter(pieces).then(move |piece| async move {
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+            Ok(LlmEvent::Delta(piece))
+        });
+        let done = stream::once(async {
+            Ok(LlmEvent::Finished {
+                finish_reason: FinishReason::Stop,
+                usage: Some(Usage {
+                    prompt_tokens: 42,
+                    completion_tokens: 7,
+                }),
+                model: Some("recording".into()),
+            })
+        });
+        Ok(deltas.chain(done).boxed())
+    }
+
+    fn describe(&self) -> String {
+        "recording test model".into()
+    }
+}
