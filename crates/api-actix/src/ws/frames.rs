@@ -37,6 +37,13 @@ struct RawFrame {
 /// # Errors
 /// A [`FrameError`] naming what is wrong.
 pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
+    // serde would read a JSON array into the struct field by field; only objects are frames.
+    if !text.trim_start().starts_with('{') {
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => FrameError::NotJson("expected a JSON object".into()),
+            Err(e) => FrameError::NotJson(e.to_string()),
+        });
+    }
     let raw: RawFrame = serde_json::from_str(text).map_err(|e| {
         if e.is_data() {
             // Valid JSON that is not an object (a number, an array, …).
