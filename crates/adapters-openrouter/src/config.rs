@@ -1,0 +1,97 @@
+//! What the adapter needs to know, and what can be wrong with it.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// OpenRouter's API base: the default when no `LLM_BASE_URL` is set.
+pub const OPENROUTER_BASE_URL: &str = "https://openrouter.ai/api/v1";
+
+/// Whole-call limit by default (`LLM_TIMEOUT`): a minute covers a long answer from a slow free
+/// model, and a visitor waiting longer has given up anyway.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Retries per model by default (`LLM_MAX_RETRIES`): with 1, 2, 4 s of backoff they ride out a
+/// short outage and still fit well inside the whole-call limit.
+pub const DEFAULT_MAX_RETRIES: u32 = 3;
+
+/// First backoff delay by default; doubles per retry (1, 2, 4 s).
+pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_secs(1);
+
+/// Longest `Retry-After` honoured by default: a provider asking for more than this will not be
+/// ready within one visitor's patience, so the next model (or a rate-limit error) is better.
+pub const DEFAULT_RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
+
+/// Silence that cuts a stream by default: OpenRouter sends keep-alive comments every few
+/// seconds while a provider thinks, so 30 s without a byte means the stream is dead.
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How the adapter reaches the model.
+#[derive(Debug, Clone)]
+pub struct OpenRouterConfig {
+    /// OpenAI-compatible API base, e.g. `https://openrouter.ai/api/v1` or
+    /// `http://localhost:11434/v1`; `/chat/completions` is appended.
+    pub base_url: String,
+    /// Sent as `Authorization: Bearer …`; an empty key sends no `Authorization` header (local
+    /// servers need none).
+    pub api_key: SecretString,
+    /// The model id asked for first.
+    pub model: String,
+    /// Models tried in order once `model` has failed.
+    pub fallback_models: Vec<String>,
+    /// Limit on the whole call: retries, backoff and the streamed answer up to its end.
+    pub timeout: Duration,
+    /// Retries per model after the first attempt.
+    pub max_retries: u32,
+    /// Backoff before retry n (0-based) is `backoff_base · 2^n`.
+    pub backoff_base: Duration,
+    /// A `Retry-After` up to this long is waited for; a longer one ends the model's retries.
+    pub retry_after_cap: Duration,
+    /// Silence (no byte at all, keep-alives count as bytes) after which a request or stream is
+    /// cut.
+    pub stall_timeout: Duration,
+    /// Sent as OpenRouter's `HTTP-Referer` (app attribution) when set.
+    pub app_url: Option<String>,
+    /// Sent as OpenRouter's `X-Title` when set.
+    pub app_title: Option<String>,
+}
+
+impl OpenRouterConfig {
+    /// A configuration with the production defaults for everything but where and what to ask.
+    pub fn new(
+        base_url: impl Into<String>,
+        api_key: SecretString,
+        model: impl Into<String>,
+    ) -> Self {
+        Self {
+            base_url: base_url.into(),
+            api_key,
+            model: model.into(),
+            fallback_models: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            max_retries: DEFAULT_MAX_RETRIES,
+            backoff_base: DEFAULT_BACKOFF_BASE,
+            retry_after_cap: DEFAULT_RETRY_AFTER_CAP,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
+            app_url: None,
+            app_title: None,
+        }
+    }
+}
+
+/// The adapter could not be built from its configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    #[error("LLM base URL {url:?} is not usable: {reason}")]
+    InvalidBaseUrl { url: String, reason: String },
+    #[error("no model is configured: set LLM_MODEL to a model id")]
+    MissingModel,
+    #[error("the API key contains characters that cannot be sent in an HTTP header")]
+    InvalidApiKey,
+    #[error("{name} {value:?} cannot be sent as an HTTP header")]
+    InvalidHeader { name: &'static str, value: String },
+    #[error("{name} must be more than zero")]
+    ZeroDuration { name: &'static str },
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(String),
+}
