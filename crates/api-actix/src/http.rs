@@ -1,44 +1,58 @@
-//! Plain HTTP routes: the page, health, readiness, the resume and stored conversations.
+//! Plain HTTP routes: health, readiness, the resume and stored conversations. The page and the
+//! API documentation are served by `web`; every handler here is described in `openapi`.
 
 use actix_web::{HttpResponse, web};
 use domain::{Message, SessionId};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::openapi::{ErrorBody, WireRole};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
-        .route("/health", web::get().to(health))
-        .route("/ready", web::get().to(ready))
-        .route("/api/resume", web::get().to(resume))
-        .route(
-            "/api/sessions/{id}/messages",
-            web::get().to(session_messages),
-        )
-        .route("/api/sessions/{id}", web::delete().to(delete_session));
+    // Resources (not `cfg.route`) so that other methods get 405 rather than 404.
+    cfg.service(web::resource("/health").get(health))
+        .service(web::resource("/ready").get(ready))
+        .service(web::resource("/api/resume").get(resume))
+        .service(web::resource("/api/sessions/{id}/messages").get(session_messages))
+        .service(web::resource("/api/sessions/{id}").delete(delete_session));
 }
 
-/// A plain page until the chat page lands: says what the service is and where to connect.
-const PLACEHOLDER_PAGE: &str = include_str!("placeholder.html");
-
-async fn index() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(PLACEHOLDER_PAGE)
-}
-
-#[derive(Serialize)]
-struct Status {
+/// The state of the service.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Status {
+    /// `healthy` (`/health`); `ready` or `unavailable` (`/ready`).
+    #[schema(example = "healthy")]
     status: &'static str,
 }
 
-async fn health() -> HttpResponse {
+/// Liveness: the process answers HTTP.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "service",
+    responses((status = 200, description = "The server is running", body = Status,
+        example = json!({"status": "healthy"}))),
+)]
+pub(crate) async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "healthy" })
 }
 
-async fn ready(state: web::Data<AppState>) -> HttpResponse {
+/// Readiness: the server can reach its storage.
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "service",
+    responses(
+        (status = 200, description = "Storage answers", body = Status,
+            example = json!({"status": "ready"})),
+        (status = 503, description = "Storage does not answer", body = Status,
+            example = json!({"status": "unavailable"})),
+    ),
+)]
+pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
     match state.chat.repo().ping().await {
         Ok(()) => HttpResponse::Ok().json(Status { status: "ready" }),
         Err(error) => {
@@ -50,16 +64,33 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-#[derive(Serialize)]
-struct ResumeInfo<'a> {
+/// Who the resume is about, as the chat page's header shows it.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "name": "Ada Example",
+    "title": "Staff Software Engineer",
+    "sections": ["Summary", "Experience", "Skills", "Education"],
+    "offline": true
+}))]
+pub(crate) struct ResumeInfo<'a> {
+    /// The person's name.
     name: &'a str,
+    /// Their headline or current title, when the resume has one.
     title: Option<&'a str>,
+    /// The resume's section headings, in order.
     sections: Vec<&'a str>,
     /// True when answers come from the built-in offline answerer rather than a model.
     offline: bool,
 }
 
-async fn resume(state: web::Data<AppState>) -> HttpResponse {
+/// The loaded resume: name, title, section headings, and whether answers are offline.
+#[utoipa::path(
+    get,
+    path = "/api/resume",
+    tag = "resume",
+    responses((status = 200, description = "The resume being answered about", body = ResumeInfo<'_>)),
+)]
+pub(crate) async fn resume(state: web::Data<AppState>) -> HttpResponse {
     let resume = &state.resume;
     HttpResponse::Ok().json(ResumeInfo {
         name: &resume.name,
@@ -69,11 +100,19 @@ async fn resume(state: web::Data<AppState>) -> HttpResponse {
     })
 }
 
-#[derive(Serialize)]
-struct MessageView {
+/// One stored message of a conversation.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct MessageView {
+    /// The message's id; for answers, the `message_id` of their `response` frame.
+    #[schema(format = Uuid, example = "0193a0c2-7f7e-7c4e-9a43-1f6a1b2c3d4e")]
     id: String,
+    /// Who wrote it: the visitor (`user`) or the answerer (`assistant`).
+    #[schema(value_type = WireRole)]
     role: &'static str,
+    /// The text: a question, or an answer in Markdown.
     content: String,
+    /// When it was stored (RFC 3339).
+    #[schema(format = DateTime, example = "2026-01-15T10:31:05.123Z")]
     created_at: String,
 }
 
@@ -88,9 +127,13 @@ impl From<Message> for MessageView {
     }
 }
 
-#[derive(Serialize)]
-struct SessionMessages {
+/// A stored conversation.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SessionMessages {
+    /// The session id the conversation is stored under.
+    #[schema(format = Uuid)]
     session_id: String,
+    /// Its messages, oldest first.
     messages: Vec<MessageView>,
 }
 
@@ -99,7 +142,24 @@ fn parse_session_id(raw: &str) -> Result<SessionId, ApiError> {
         .map_err(|_| ApiError::Validation("the session id must be a UUID".into()))
 }
 
-async fn session_messages(
+/// A conversation's stored messages, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}/messages",
+    tag = "conversations",
+    params(("id" = String, Path, format = Uuid,
+        description = "The session id from the socket's `system` frame")),
+    responses(
+        (status = 200, description = "The conversation, oldest message first", body = SessionMessages),
+        (status = 400, description = "The id is not a UUID (`VALIDATION_ERROR`)", body = ErrorBody,
+            example = json!({"error": "the session id must be a UUID", "code": "VALIDATION_ERROR"})),
+        (status = 404, description = "No conversation has this id (`NOT_FOUND`)", body = ErrorBody,
+            example = json!({"error": "no conversation has this session id", "code": "NOT_FOUND"})),
+        (status = 503, description = "Storage is unavailable (`DATABASE_ERROR`)", body = ErrorBody,
+            example = json!({"error": "storage is unavailable; please try again shortly", "code": "DATABASE_ERROR"})),
+    ),
+)]
+pub(crate) async fn session_messages(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -116,7 +176,20 @@ async fn session_messages(
     }))
 }
 
-async fn delete_session(
+/// Erases a conversation and all its messages.
+#[utoipa::path(
+    delete,
+    path = "/api/sessions/{id}",
+    tag = "conversations",
+    params(("id" = String, Path, format = Uuid, description = "The session id to erase")),
+    responses(
+        (status = 204, description = "Erased"),
+        (status = 400, description = "The id is not a UUID (`VALIDATION_ERROR`)", body = ErrorBody),
+        (status = 404, description = "No conversation has this id (`NOT_FOUND`)", body = ErrorBody),
+        (status = 503, description = "Storage is unavailable (`DATABASE_ERROR`)", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn delete_session(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {

@@ -1,0 +1,677 @@
+// The chat page: one WebSocket to this page's own origin, answers streamed in as Markdown.
+//
+// No framework and no build step. Text from the server or the model only ever reaches the page
+// through textContent or the Markdown renderer (which builds nodes, never HTML strings), and the
+// page has no inline script or style, so a strict Content-Security-Policy holds.
+
+import { renderMarkdown } from "./markdown.js";
+
+const SESSION_KEY = "resume-chat.session-id";
+/** Reconnect delays grow 0.5 s, 1 s, 2 s, … up to this cap, with ±20 % jitter. */
+const RECONNECT_BASE_MS = 500;
+const RECONNECT_CAP_MS = 15000;
+/** Within this distance of the bottom, new text keeps the conversation scrolled down. */
+const STICKY_SCROLL_PX = 96;
+
+const $ = (id) => document.getElementById(id);
+const app = $("app");
+const log = $("log");
+const conversation = $("conversation");
+const welcome = $("welcome");
+const suggestions = $("suggestions");
+const form = $("composer");
+const input = $("question");
+const sendButton = $("send");
+const stopButton = $("stop");
+const connectionText = $("connection-text");
+const retryNow = $("retry-now");
+const newConversation = $("new-conversation");
+
+const state = {
+  /** The socket in use; frames and events of any other socket are ignored. */
+  socket: null,
+  /** connecting | loading | connected | reconnecting | paused */
+  connection: "connecting",
+  sessionId: readSessionId(),
+  /** Failed attempts since the last successful connection. */
+  attempt: 0,
+  reconnectTimer: 0,
+  countdownTimer: 0,
+  everConnected: false,
+  /** The question being answered: { question, article, content, text, frame }. */
+  pending: null,
+  person: { name: "", first: "", initials: "" },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Session id
+
+function readSessionId() {
+  try {
+    return localStorage.getItem(SESSION_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function writeSessionId(id) {
+  state.sessionId = id;
+  try {
+    if (id) localStorage.setItem(SESSION_KEY, id);
+    else localStorage.removeItem(SESSION_KEY);
+  } catch {
+    // Private mode without storage: the conversation lasts as long as the page.
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Header
+
+async function loadResume() {
+  try {
+    const response = await fetch("/api/resume", { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const resume = await response.json();
+    const name = typeof resume.name === "string" && resume.name.trim() ? resume.name.trim() : "";
+    if (name) {
+      $("person-name").textContent = name;
+      document.title = `${name} · Resume chat`;
+      state.person = {
+        name,
+        first: name.split(/\s+/)[0],
+        initials: name
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((part) => part[0])
+          .slice(0, 2)
+          .join("")
+          .toUpperCase(),
+      };
+      for (const avatar of document.querySelectorAll(".avatar")) {
+        avatar.textContent = state.person.initials;
+      }
+      $("welcome-title").textContent = `Ask about ${name}`;
+      $("welcome-text").textContent =
+        `Answers come from ${state.person.first}'s resume only, and stream in as they are written.`;
+    }
+    if (typeof resume.title === "string" && resume.title) {
+      $("person-title").textContent = resume.title;
+    }
+    $("offline-badge").hidden = resume.offline !== true;
+    showSuggestions(Array.isArray(resume.sections) ? resume.sections : []);
+  } catch {
+    showSuggestions([]);
+  }
+}
+
+function showSuggestions(sections) {
+  const first = state.person.first || "this person";
+  const has = (word) => sections.some((s) => String(s).toLowerCase().includes(word));
+  const questions = [`What is ${first}'s current role?`, `Which programming languages does ${first} know?`];
+  if (has("project")) questions.push(`What projects has ${first} built?`);
+  else questions.push(`Summarise ${first}'s experience.`);
+  if (has("education")) questions.push(`Where did ${first} study?`);
+  const chips = questions.map((question) => {
+    const chip = document.createElement("button");
+    chip.type = "button";
+    chip.className = "chip";
+    chip.textContent = question;
+    chip.addEventListener("click", () => {
+      input.value = question;
+      submit();
+    });
+    return chip;
+  });
+  suggestions.replaceChildren(...chips);
+  updateComposer();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection
+
+function socketUrl() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const query = state.sessionId ? `?session_id=${encodeURIComponent(state.sessionId)}` : "";
+  return `${scheme}//${location.host}/ws${query}`;
+}
+
+function connect() {
+  clearTimeout(state.reconnectTimer);
+  clearInterval(state.countdownTimer);
+  state.reconnectTimer = 0;
+  if (state.socket) return;
+  setConnection(state.everConnected ? "reconnecting" : "connecting");
+  let socket;
+  try {
+    socket = new WebSocket(socketUrl());
+  } catch {
+    scheduleReconnect();
+    return;
+  }
+  state.socket = socket;
+  socket.addEventListener("message", (event) => {
+    if (socket !== state.socket) return;
+    let frame;
+    try {
+      frame = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    onFrame(frame);
+  });
+  socket.addEventListener("close", (event) => {
+    if (socket !== state.socket) return;
+    state.socket = null;
+    onClosed(event);
+  });
+}
+
+/** Closes the socket on purpose: no reconnect follows from it. */
+function disconnect() {
+  const socket = state.socket;
+  state.socket = null;
+  if (socket) socket.close(1000, "bye");
+}
+
+function onClosed(event) {
+  if (state.pending) interruptPending();
+  // 1000 is the server closing an idle socket: wait until the visitor comes back.
+  if (event.code === 1000 && state.everConnected) {
+    setConnection("paused");
+    return;
+  }
+  scheduleReconnect(event);
+}
+
+function scheduleReconnect(event) {
+  const exponent = Math.min(state.attempt, 10);
+  const base = Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** exponent);
+  const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+  state.attempt += 1;
+  const until = Date.now() + delay;
+  const reason = closeReason(event);
+  const tick = () => {
+    const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+    setConnection("reconnecting", `${reason}Reconnecting in ${seconds} s…`);
+  };
+  clearInterval(state.countdownTimer);
+  state.reconnectTimer = setTimeout(connect, delay);
+  tick();
+  state.countdownTimer = setInterval(tick, 1000);
+}
+
+function closeReason(event) {
+  if (!event) return "";
+  switch (event.code) {
+    case 1001:
+      return "The server is restarting. ";
+    case 1008:
+      return "The server refused the connection. ";
+    case 1011:
+      return "The server's storage is unavailable. ";
+    default:
+      return state.everConnected ? "Connection lost. " : "Cannot reach the server. ";
+  }
+}
+
+const CONNECTION_LABELS = {
+  connecting: "Connecting…",
+  loading: "Loading conversation…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  paused: "Disconnected while idle; type to reconnect",
+};
+
+function setConnection(connection, text) {
+  state.connection = connection;
+  app.dataset.connection = connection;
+  connectionText.textContent = text || CONNECTION_LABELS[connection];
+  const waiting = connection === "reconnecting" && state.reconnectTimer !== 0;
+  retryNow.hidden = !(waiting || connection === "paused");
+  if (!waiting) clearInterval(state.countdownTimer);
+  updateComposer();
+}
+
+function retry() {
+  if (!state.socket) connect();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frames
+
+function onFrame(frame) {
+  switch (frame.type) {
+    case "system":
+      onHello(frame);
+      break;
+    case "delta":
+      if (state.pending && typeof frame.delta === "string") {
+        state.pending.text += frame.delta;
+        scheduleRender();
+      }
+      break;
+    case "response":
+      if (state.pending) finishPending(frame);
+      break;
+    case "error":
+      onError(frame);
+      break;
+    default:
+      break;
+  }
+}
+
+async function onHello(frame) {
+  state.attempt = 0;
+  writeSessionId(typeof frame.session_id === "string" ? frame.session_id : null);
+  if (frame.resumed) {
+    setConnection("loading");
+    await loadHistory(state.sessionId);
+  } else if (log.querySelector(".message")) {
+    // The conversation on screen is gone (erased, or a new database): start afresh, and say so.
+    // (A conversation with no question yet is never stored, so an unknown id alone is no news.)
+    clearLog();
+    addNotice("The previous conversation could not be found, so this is a new one.");
+  } else {
+    clearLog();
+  }
+  state.everConnected = true;
+  if (state.socket) setConnection("connected");
+}
+
+function onError(frame) {
+  const message = typeof frame.error === "string" && frame.error ? frame.error : "Something went wrong.";
+  const code = typeof frame.code === "string" ? frame.code : "";
+  if (state.pending) {
+    failPending(message, code);
+  } else {
+    addNotice(message, code, "error");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// History
+
+async function loadHistory(sessionId) {
+  let body;
+  try {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/messages`, {
+      headers: { Accept: "application/json" },
+    });
+    if (response.status === 404) {
+      clearLog();
+      return;
+    }
+    if (!response.ok) throw new Error(String(response.status));
+    body = await response.json();
+  } catch {
+    addNotice("The earlier messages could not be loaded; new answers still work.", "", "error");
+    return;
+  }
+  if (sessionId !== state.sessionId || state.pending) return;
+  clearLog();
+  for (const message of Array.isArray(body.messages) ? body.messages : []) {
+    if (typeof message.content !== "string") continue;
+    if (message.role === "user") {
+      addUserMessage(message.content, message.created_at);
+    } else if (message.role === "assistant") {
+      const { article, content } = addAssistantMessage(message.created_at);
+      renderMarkdown(message.content, content);
+      completeAssistant(article, message.content, null);
+    }
+  }
+  scrollToBottom(true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The log
+
+function clearLog() {
+  log.replaceChildren();
+  updateWelcome();
+}
+
+function updateWelcome() {
+  welcome.hidden = log.childElementCount > 0;
+}
+
+function isNearBottom() {
+  return conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < STICKY_SCROLL_PX;
+}
+
+function scrollToBottom(force) {
+  if (force || isNearBottom()) conversation.scrollTop = conversation.scrollHeight;
+}
+
+function timeTitle(createdAt) {
+  if (!createdAt) return "";
+  const date = new Date(createdAt);
+  return Number.isNaN(date.getTime()) ? "" : date.toLocaleString();
+}
+
+function addUserMessage(text, createdAt) {
+  const article = document.createElement("article");
+  article.className = "message user";
+  const bubble = document.createElement("div");
+  bubble.className = "bubble";
+  bubble.textContent = text;
+  const title = timeTitle(createdAt);
+  if (title) bubble.title = title;
+  article.append(bubble);
+  log.append(article);
+  updateWelcome();
+  return article;
+}
+
+function addAssistantMessage(createdAt) {
+  const article = document.createElement("article");
+  article.className = "message assistant";
+  const avatar = document.createElement("div");
+  avatar.className = "avatar small";
+  avatar.setAttribute("aria-hidden", "true");
+  avatar.textContent = state.person.initials;
+  const body = document.createElement("div");
+  body.className = "body";
+  const content = document.createElement("div");
+  content.className = "content markdown";
+  const title = timeTitle(createdAt);
+  if (title) content.title = title;
+  body.append(content);
+  article.append(avatar, body);
+  log.append(article);
+  updateWelcome();
+  return { article, content, body };
+}
+
+function addNotice(text, code, kind) {
+  const notice = document.createElement("div");
+  notice.className = `notice${kind ? ` ${kind}` : ""}`;
+  notice.setAttribute("role", kind === "error" ? "alert" : "status");
+  const message = document.createElement("span");
+  message.textContent = text;
+  notice.append(message);
+  if (code) {
+    const codeEl = document.createElement("code");
+    codeEl.className = "error-code";
+    codeEl.textContent = code;
+    notice.append(codeEl);
+  }
+  log.append(notice);
+  updateWelcome();
+  scrollToBottom(true);
+  return notice;
+}
+
+/** The copy button and any note under a finished answer. */
+function completeAssistant(article, text, note) {
+  article.dataset.state = "done";
+  article.removeAttribute("aria-busy");
+  const body = article.querySelector(".body");
+  const actions = document.createElement("div");
+  actions.className = "actions";
+  const copy = document.createElement("button");
+  copy.type = "button";
+  copy.className = "action-button copy-button";
+  copy.title = "Copy the answer";
+  copy.append(icon("copy"));
+  const label = document.createElement("span");
+  label.textContent = "Copy";
+  copy.append(label);
+  copy.addEventListener("click", async () => {
+    const ok = await copyText(text);
+    label.textContent = ok ? "Copied" : "Copy failed";
+    copy.classList.toggle("done", ok);
+    setTimeout(() => {
+      label.textContent = "Copy";
+      copy.classList.remove("done");
+    }, 1600);
+  });
+  actions.append(copy);
+  if (note) {
+    const noteEl = document.createElement("span");
+    noteEl.className = "note";
+    noteEl.textContent = note;
+    actions.append(noteEl);
+  }
+  body.append(actions);
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Clipboard API unavailable (plain http on another host): the old way.
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.className = "offscreen";
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
+}
+
+const ICONS = {
+  copy: "M9 9h10v10H9zM5 15V5h10",
+};
+
+function icon(name) {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", ICONS[name]);
+  svg.append(path);
+  return svg;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Asking
+
+function canSend() {
+  return state.connection === "connected" && state.socket && !state.pending;
+}
+
+function updateComposer() {
+  const busy = Boolean(state.pending);
+  app.dataset.busy = String(busy);
+  input.disabled = busy;
+  sendButton.hidden = busy;
+  stopButton.hidden = !busy;
+  sendButton.disabled = !canSend() || input.value.trim() === "";
+  for (const chip of suggestions.querySelectorAll("button")) chip.disabled = !canSend();
+}
+
+function submit() {
+  const question = input.value.trim();
+  if (!question) return;
+  if (state.connection === "paused") {
+    connect();
+    return;
+  }
+  if (!canSend()) return;
+  state.socket.send(JSON.stringify({ type: "question", question }));
+  input.value = "";
+  addUserMessage(question);
+  const { article, content } = addAssistantMessage();
+  article.dataset.state = "waiting";
+  article.setAttribute("aria-busy", "true");
+  const typing = document.createElement("span");
+  typing.className = "typing";
+  typing.setAttribute("aria-label", "Writing");
+  typing.append(document.createElement("i"), document.createElement("i"), document.createElement("i"));
+  content.append(typing);
+  state.pending = { question, article, content, text: "", frame: 0 };
+  updateComposer();
+  stopButton.disabled = false;
+  scrollToBottom(true);
+  stopButton.focus({ preventScroll: true });
+}
+
+function scheduleRender() {
+  const pending = state.pending;
+  if (!pending || pending.frame) return;
+  pending.frame = requestAnimationFrame(() => {
+    pending.frame = 0;
+    if (state.pending !== pending) return;
+    renderStreaming(pending);
+  });
+}
+
+function renderStreaming(pending) {
+  const stick = isNearBottom();
+  pending.article.dataset.state = "streaming";
+  renderMarkdown(pending.text, pending.content);
+  const cursor = document.createElement("span");
+  cursor.className = "cursor";
+  cursor.setAttribute("aria-hidden", "true");
+  deepestLastBlock(pending.content).append(cursor);
+  if (stick) scrollToBottom(true);
+}
+
+const CONTAINERS = new Set(["P", "UL", "OL", "LI", "BLOCKQUOTE", "PRE", "CODE", "H3", "H4", "H5", "H6", "DIV", "TABLE", "TBODY", "TR", "TD"]);
+
+function deepestLastBlock(element) {
+  let current = element;
+  while (current.lastElementChild && CONTAINERS.has(current.lastElementChild.nodeName)) {
+    current = current.lastElementChild;
+  }
+  return current;
+}
+
+function endPending() {
+  const pending = state.pending;
+  if (pending && pending.frame) cancelAnimationFrame(pending.frame);
+  state.pending = null;
+  updateComposer();
+  return pending;
+}
+
+function finishPending(frame) {
+  const pending = endPending();
+  const text = typeof frame.response === "string" ? frame.response : pending.text;
+  renderMarkdown(text, pending.content);
+  const reason = frame.finish_reason;
+  pending.article.dataset.finish = reason || "stop";
+  let note = null;
+  if (reason === "cancelled") note = "Stopped";
+  else if (reason === "length") note = "Cut short: the answer reached its length limit";
+  if (!text) {
+    const empty = document.createElement("p");
+    empty.className = "muted";
+    empty.textContent = reason === "cancelled" ? "Stopped before any text." : "No answer.";
+    pending.content.append(empty);
+  }
+  completeAssistant(pending.article, text, note);
+  scrollToBottom(false);
+  input.focus({ preventScroll: true });
+}
+
+function failPending(message, code) {
+  const pending = endPending();
+  if (pending.text) {
+    renderMarkdown(pending.text, pending.content);
+  } else {
+    pending.content.replaceChildren();
+  }
+  pending.article.dataset.state = "error";
+  pending.article.removeAttribute("aria-busy");
+  const error = document.createElement("div");
+  error.className = "inline-error";
+  error.setAttribute("role", "alert");
+  const text = document.createElement("span");
+  text.textContent = message;
+  error.append(text);
+  if (code) {
+    const codeEl = document.createElement("code");
+    codeEl.className = "error-code";
+    codeEl.textContent = code;
+    error.append(codeEl);
+  }
+  pending.article.querySelector(".body").append(error);
+  restoreQuestion(pending.question);
+  scrollToBottom(true);
+}
+
+function interruptPending() {
+  failPending("The connection dropped before the answer was finished. Your question is back in the box.", "");
+}
+
+/** Puts a question that was not answered back into the box, so nothing typed is lost. */
+function restoreQuestion(question) {
+  if (!input.value.trim()) input.value = question;
+  updateComposer();
+  input.focus({ preventScroll: true });
+}
+
+function stop() {
+  if (!state.pending || !state.socket) return;
+  state.socket.send(JSON.stringify({ type: "cancel" }));
+  stopButton.disabled = true;
+}
+
+function startNewConversation() {
+  if (state.pending && state.socket) {
+    state.socket.send(JSON.stringify({ type: "cancel" }));
+  }
+  endPending();
+  disconnect();
+  writeSessionId(null);
+  state.attempt = 0;
+  clearLog();
+  connect();
+  input.focus({ preventScroll: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  submit();
+});
+
+input.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    submit();
+  }
+});
+
+input.addEventListener("input", () => {
+  updateComposer();
+  if (state.connection === "paused") connect();
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && state.pending) stop();
+});
+
+stopButton.addEventListener("click", stop);
+retryNow.addEventListener("click", retry);
+newConversation.addEventListener("click", startNewConversation);
+
+window.addEventListener("online", retry);
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && state.connection !== "connected" && !state.socket) retry();
+});
+
+// Browsers without `field-sizing: content` grow the box here instead.
+if (!CSS.supports("field-sizing", "content")) {
+  input.addEventListener("input", () => {
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
+  });
+}
+
+updateWelcome();
+loadResume();
+connect();
