@@ -151,6 +151,22 @@ impl SeaOrmRepo {
         &self.db
     }
 
+    /// Pool connections checked out now, for the pool gauge of `/metrics`.
+    pub fn pool_in_use(&self) -> usize {
+        let (size, idle) = match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            sea_orm::DbBackend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => (0, 0),
+        };
+        (size as usize).saturating_sub(idle)
+    }
+
     fn timestamp(&self, t: time::OffsetDateTime) -> Result<Value, RepoError> {
         timestamp_value(self.db.get_database_backend(), t)
     }

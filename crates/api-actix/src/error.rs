@@ -30,6 +30,22 @@ pub enum ApiError {
     Database(#[source] domain::RepoError),
 }
 
+impl ErrorCode {
+    /// The wire spelling, also used as a metrics label.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ErrorCode::ValidationError => "VALIDATION_ERROR",
+            ErrorCode::Busy => "BUSY",
+            ErrorCode::RateLimitExceeded => "RATE_LIMIT_EXCEEDED",
+            ErrorCode::RateLimit => "RATE_LIMIT",
+            ErrorCode::ApiError => "API_ERROR",
+            ErrorCode::DatabaseError => "DATABASE_ERROR",
+            ErrorCode::InternalError => "INTERNAL_ERROR",
+            ErrorCode::NotFound => "NOT_FOUND",
+        }
+    }
+}
+
 impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {

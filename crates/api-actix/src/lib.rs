@@ -6,16 +6,22 @@
 
 mod error;
 mod http;
+pub mod limits;
+pub mod openapi;
+mod prometheus;
+mod web;
 pub mod ws;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::web;
+use actix_web::web::{Data, JsonConfig, PathConfig, PayloadConfig, ServiceConfig, resource};
 use domain::{ChatService, Resume};
 use tokio_util::sync::CancellationToken;
 
 pub use error::{ApiError, ErrorCode};
+pub use limits::{LimitSettings, Limits};
+pub use prometheus::MetricsRender;
 pub use ws::frames::{ClientFrame, FrameError, ServerFrame, parse_client_frame};
 
 /// Largest WebSocket frame accepted, in bytes. A question is at most a few thousand characters
@@ -55,22 +61,30 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// True when answers come from the built-in offline answerer.
     pub offline: bool,
+    /// Connection and question limits, shared by every worker.
+    pub limits: Arc<limits::Limits>,
+    /// Renders `/metrics`; `None` serves 404 there.
+    pub metrics: Option<MetricsRender>,
 }
 
 /// Registers every route of the service.
-pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn configure(state: AppState) -> impl FnOnce(&mut ServiceConfig) {
     move |cfg| {
-        cfg.app_data(web::Data::new(state))
+        cfg.app_data(Data::new(state))
             .app_data(
-                web::JsonConfig::default()
+                JsonConfig::default()
                     .limit(16 * 1024)
                     .error_handler(|err, _| ApiError::Validation(err.to_string()).into()),
             )
+            // No route takes a body larger than this; anything bigger is refused with 413.
+            .app_data(PayloadConfig::new(64 * 1024))
             .app_data(
-                web::PathConfig::default()
+                PathConfig::default()
                     .error_handler(|err, _| ApiError::Validation(err.to_string()).into()),
             )
-            .route("/ws", web::get().to(ws::connect))
-            .configure(http::routes);
+            .service(resource("/ws").get(ws::connect))
+            .configure(http::routes)
+            .configure(prometheus::routes)
+            .configure(web::routes);
     }
 }

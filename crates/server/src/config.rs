@@ -34,6 +34,10 @@ pub struct Settings {
     /// Seconds.
     pub llm_timeout: f64,
     pub llm_max_retries: u32,
+    /// Seconds before the first retry; doubled after each (1 s → 1, 2, 4 s).
+    pub llm_backoff_base: f64,
+    /// Seconds of silence from the provider after which a request or stream is cut.
+    pub llm_stall_timeout: f64,
     pub llm_app_url: String,
     pub llm_app_title: String,
     pub database_url: SecretString,
@@ -68,6 +72,8 @@ impl Default for Settings {
             llm_fallback_models: String::new(),
             llm_timeout: 60.0,
             llm_max_retries: 3,
+            llm_backoff_base: 1.0,
+            llm_stall_timeout: 30.0,
             llm_app_url: String::new(),
             llm_app_title: String::new(),
             database_url: SecretString::from(DEFAULT_DATABASE_URL),
@@ -174,6 +180,21 @@ impl Settings {
         Duration::from_secs_f64(self.llm_timeout)
     }
 
+    pub fn llm_backoff_base(&self) -> Duration {
+        Duration::from_secs_f64(self.llm_backoff_base)
+    }
+
+    pub fn llm_stall_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.llm_stall_timeout)
+    }
+
+    pub fn trusted_proxies(&self) -> Result<Vec<std::net::IpAddr>, String> {
+        comma_list(&self.trusted_proxies)
+            .into_iter()
+            .map(|a| a.parse().map_err(|_| a))
+            .collect()
+    }
+
     pub fn ws_idle_timeout(&self) -> Duration {
         Duration::from_secs(self.ws_idle_timeout)
     }
@@ -218,6 +239,16 @@ impl Settings {
                 self.llm_timeout
             ));
         }
+        for (name, value) in [
+            ("LLM_BACKOFF_BASE", self.llm_backoff_base),
+            ("LLM_STALL_TIMEOUT", self.llm_stall_timeout),
+        ] {
+            if !(value.is_finite() && value > 0.0 && value <= 3600.0) {
+                problems.push(format!(
+                    "{name} must be a number of seconds between 0 and 3600 (got {value})"
+                ));
+            }
+        }
         if self.llm_max_retries > 10 {
             problems.push(format!(
                 "LLM_MAX_RETRIES must be at most 10 (got {})",
@@ -258,6 +289,11 @@ impl Settings {
         }
         if self.ws_idle_timeout == 0 {
             problems.push("WS_IDLE_TIMEOUT must be at least 1 second".to_owned());
+        }
+        if let Err(bad) = self.trusted_proxies() {
+            problems.push(format!(
+                "TRUSTED_PROXIES must be a comma list of IP addresses (cannot read {bad:?})"
+            ));
         }
         if self.rate_limit_per_minute == 0 {
             problems.push("RATE_LIMIT_PER_MINUTE must be at least 1".to_owned());

@@ -3,6 +3,7 @@
 //! the crates it wires.
 
 pub mod config;
+pub mod metered;
 pub mod startup;
 pub mod telemetry;
 

@@ -7,15 +7,18 @@ use std::time::{Duration, Instant};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, middleware};
 use adapters_offline::OfflineAnswerer;
+use adapters_openrouter::{OpenRouterConfig, OpenRouterLlm};
 use adapters_postgres::{ConnectOptions, SeaOrmRepo};
-use api_actix::{AppState, WsSettings};
+use api_actix::{AppState, LimitSettings, Limits, MetricsRender, WsSettings};
 use domain::prompt::PromptBudget;
 use domain::{ChatService, ChatSettings, LlmPort, RepoPort, TiktokenCounter};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::info;
+use tracing_actix_web::TracingLogger;
 
 use crate::config::{Settings, Summary};
+use crate::metered::{self, MeteredLlm, MeteredRepo};
 
 /// How long to wait for the database at start before giving up with a clear error.
 const DATABASE_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -31,6 +34,8 @@ pub enum StartError {
     Resume(#[from] resume_loader::LoadError),
     #[error("{0}")]
     Database(String),
+    #[error("the model adapter could not be set up: {0}")]
+    Llm(String),
     #[error("could not listen on {address}: {source}")]
     Bind {
         address: String,
@@ -96,12 +101,31 @@ impl Application {
 
         let (llm, offline): (Arc<dyn LlmPort>, bool) = match llm {
             Some(llm) => (llm, false),
-            None => choose_llm(&settings, &resume),
+            None => choose_llm(&settings, &resume)?,
         };
+        let llm: Arc<dyn LlmPort> = Arc::new(MeteredLlm::new(llm));
         info!(answerer = %llm.describe(), "answers come from {}", llm.describe());
 
+        let metrics = metered::prometheus().map(|handle| {
+            let repo = repo.clone();
+            MetricsRender(Arc::new(move || {
+                metrics::gauge!("resume_chat_db_pool_in_use").set(repo.pool_in_use() as f64);
+                handle.render()
+            }))
+        });
+        let trusted_proxies = settings
+            .trusted_proxies()
+            .map_err(|bad| StartError::Llm(format!("TRUSTED_PROXIES: {bad}")))?;
+        let limits = Limits::new(LimitSettings {
+            max_connections: settings.max_connections,
+            max_connections_per_ip: settings.max_connections_per_ip,
+            questions_per_minute: settings.rate_limit_per_minute,
+            allowed_origins: settings.allowed_origins(),
+            trusted_proxies,
+        });
+
         let chat = ChatService::new(
-            Arc::new(repo) as Arc<dyn RepoPort>,
+            Arc::new(MeteredRepo::new(repo)) as Arc<dyn RepoPort>,
             llm,
             Arc::new(TiktokenCounter::new()),
             &resume,
@@ -125,6 +149,8 @@ impl Application {
             },
             shutdown: shutdown.clone(),
             offline,
+            limits,
+            metrics,
         };
 
         let address = format!("{}:{}", settings.host, settings.port);
@@ -142,7 +168,9 @@ impl Application {
         let grace = settings.shutdown_grace();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(security_headers())
                 .wrap(middleware::NormalizePath::trim())
+                .wrap(TracingLogger::default())
                 .configure(api_actix::configure(state.clone()))
         })
         .listen(listener)
@@ -221,16 +249,52 @@ impl Stopper {
     }
 }
 
-fn choose_llm(settings: &Settings, resume: &domain::Resume) -> (Arc<dyn LlmPort>, bool) {
-    if settings.api_key().is_some() {
-        warn!(
-            "OPENROUTER_API_KEY is set, but this build has no model adapter yet; \
-             answering with the offline answerer"
-        );
-    } else {
+/// Content-Security-Policy of every response: scripts and connections only from this origin
+/// (the page's WebSocket included), no framing. Inline styles are allowed because the API
+/// documentation pages (Swagger UI, ReDoc) set them from script; no inline script is.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
+    connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; \
+    form-action 'self'; object-src 'none'";
+
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
+}
+
+/// A key set → the OpenAI-compatible adapter at `LLM_BASE_URL`; no key → the offline answerer.
+fn choose_llm(
+    settings: &Settings,
+    resume: &domain::Resume,
+) -> Result<(Arc<dyn LlmPort>, bool), StartError> {
+    let Some(key) = settings.api_key() else {
         info!("OPENROUTER_API_KEY is not set: answering with the built-in offline answerer");
-    }
-    (Arc::new(OfflineAnswerer::new(resume)), true)
+        return Ok((Arc::new(OfflineAnswerer::new(resume)), true));
+    };
+    let non_empty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let config = OpenRouterConfig {
+        fallback_models: settings.fallback_models(),
+        timeout: settings.llm_timeout(),
+        max_retries: settings.llm_max_retries,
+        backoff_base: settings.llm_backoff_base(),
+        stall_timeout: settings.llm_stall_timeout(),
+        app_url: non_empty(&settings.llm_app_url),
+        app_title: non_empty(&settings.llm_app_title),
+        ..OpenRouterConfig::new(
+            settings.llm_base_url.clone(),
+            key.clone(),
+            settings.llm_model.clone(),
+        )
+    };
+    let llm = OpenRouterLlm::new(config).map_err(|e| StartError::Llm(e.to_string()))?;
+    Ok((Arc::new(llm), false))
 }
 
 async fn wait_for_signal() {

@@ -101,6 +101,9 @@ pub enum ServerFrame<'a> {
     Error {
         error: &'a str,
         code: ErrorCode,
+        /// Seconds to wait before asking again, with `RATE_LIMIT_EXCEEDED` and `RATE_LIMIT`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
     },
 }
 
@@ -189,10 +192,40 @@ mod tests {
         assert_eq!(
             ServerFrame::Error {
                 error: "x",
-                code: ErrorCode::RateLimitExceeded
+                code: ErrorCode::RateLimitExceeded,
+                retry_after: Some(3),
             }
             .to_json(),
-            r#"{"type":"error","error":"x","code":"RATE_LIMIT_EXCEEDED"}"#
+            r#"{"type":"error","error":"x","code":"RATE_LIMIT_EXCEEDED","retry_after":3}"#
         );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn any_text_is_parsed_or_refused_without_panicking(text in any::<String>()) {
+            let _ = parse_client_frame(&text);
+        }
+
+        #[test]
+        fn json_shaped_text_is_parsed_or_refused_without_panicking(
+            text in r#"\{("(type|question|x)"\s*:\s*("[a-z]{0,8}"|[0-9]{1,3}|null|true|\[\]|\{\})\s*,?\s*){0,4}\}"#
+        ) {
+            let _ = parse_client_frame(&text);
+        }
+
+        #[test]
+        fn every_question_text_comes_back_as_sent(question in any::<String>()) {
+            let frame = serde_json::json!({"type": "question", "question": question}).to_string();
+            prop_assert_eq!(parse_client_frame(&frame), Ok(ClientFrame::Question(question)));
+        }
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod frames;
 
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, rt, web};
@@ -17,6 +19,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::ErrorCode;
+use crate::limits::SocketPermit;
 use frames::{ClientFrame, FrameError, ServerFrame, WireUsage, parse_client_frame};
 
 /// Deltas buffered between the answer task and the socket. Small: a slow client slows its own
@@ -35,7 +38,27 @@ pub(crate) async fn connect(
     state: web::Data<AppState>,
     query: web::Query<ConnectQuery>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let limits = Arc::clone(&state.limits);
+    let client_ip = limits.client_ip(&req);
+    let admitted = limits
+        .check_origin(&req)
+        .and_then(|()| limits.admit(client_ip));
     let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let permit = match admitted {
+        Ok(permit) => permit,
+        Err(refused) => {
+            info!(%client_ip, reason = %refused, "socket refused");
+            metrics::counter!("resume_chat_ws_refused_total", "reason" => refused.label())
+                .increment(1);
+            rt::spawn(async move {
+                let text = refused.to_string();
+                let _ = session
+                    .close(Some(close_reason(CloseCode::Policy, &text)))
+                    .await;
+            });
+            return Ok(response);
+        }
+    };
     let settings = state.ws;
     let stream = stream
         .max_frame_size(settings.max_frame_bytes)
@@ -43,8 +66,18 @@ pub(crate) async fn connect(
         .max_continuation_size(settings.max_frame_bytes);
     let span = info_span!("ws", request_id = %Uuid::new_v4(), session_id = tracing::field::Empty);
     let requested = query.into_inner().session_id;
-    rt::spawn(run(state.into_inner(), session, stream, requested).instrument(span));
+    let client = Client {
+        ip: client_ip,
+        _permit: permit,
+    };
+    rt::spawn(run(state.into_inner(), session, stream, requested, client).instrument(span));
     Ok(response)
+}
+
+/// Who is on the other end, holding its place among the open sockets until dropped.
+struct Client {
+    ip: IpAddr,
+    _permit: SocketPermit,
 }
 
 type AnswerTask = JoinHandle<(ChatSession, Result<Answer, AskError>)>;
@@ -66,10 +99,11 @@ enum Ending {
 }
 
 async fn run(
-    state: std::sync::Arc<AppState>,
+    state: Arc<AppState>,
     mut ws: Session,
     mut stream: AggregatedMessageStream,
     requested: Option<String>,
+    client: Client,
 ) {
     let (chat, resumed) = match state.chat.open(requested.as_deref()).await {
         Ok(opened) => opened,
@@ -81,6 +115,7 @@ async fn run(
                     error: "The conversation could not be loaded because storage is unavailable. \
                             Please reconnect in a moment.",
                     code: ErrorCode::DatabaseError,
+                    retry_after: None,
                 },
             )
             .await;
@@ -92,6 +127,7 @@ async fn run(
     };
     tracing::Span::current().record("session_id", tracing::field::display(chat.session_id()));
     info!(resumed, "socket opened");
+    let _open = OpenSocketGauge::new();
 
     let greeting = format!(
         "Connected! Ask me anything about {}'s resume.",
@@ -129,7 +165,7 @@ async fn run(
                         break Ending::Close(CloseCode::Protocol, "protocol error");
                     }
                     Some(Ok(AggregatedMessage::Text(text))) => {
-                        let outcome = on_text(&state, &mut ws, &text, &mut chat, &mut in_flight).await;
+                        let outcome = on_text(&state, &mut ws, &text, &mut chat, &mut in_flight, client.ip).await;
                         match outcome {
                             Ok(Some(receiver)) => deltas = Some(receiver),
                             Ok(None) => {}
@@ -140,6 +176,7 @@ async fn run(
                         let frame = ServerFrame::Error {
                             error: "Binary frames are not supported; send JSON text frames.",
                             code: ErrorCode::ValidationError,
+                            retry_after: None,
                         };
                         if send(&mut ws, &frame).await.is_err() {
                             break Ending::ClientGone;
@@ -222,16 +259,33 @@ async fn run(
     }
 }
 
+/// Counts an open socket in the `resume_chat_ws_connections` gauge while it lives.
+struct OpenSocketGauge;
+
+impl OpenSocketGauge {
+    fn new() -> Self {
+        metrics::gauge!("resume_chat_ws_connections").increment(1.0);
+        Self
+    }
+}
+
+impl Drop for OpenSocketGauge {
+    fn drop(&mut self) {
+        metrics::gauge!("resume_chat_ws_connections").decrement(1.0);
+    }
+}
+
 /// The socket is closed; nothing more can be sent.
 struct Closed;
 
 /// Handles one text frame. Returns the delta receiver of an answer it started.
 async fn on_text(
-    state: &std::sync::Arc<AppState>,
+    state: &Arc<AppState>,
     ws: &mut Session,
     text: &str,
     chat: &mut Option<ChatSession>,
     in_flight: &mut Option<InFlight>,
+    client_ip: IpAddr,
 ) -> Result<Option<mpsc::Receiver<String>>, Closed> {
     let frame = match parse_client_frame(text) {
         Ok(frame) => frame,
@@ -259,6 +313,24 @@ async fn on_text(
                 .await?;
                 return Ok(None);
             };
+            if let Err(wait) = state.limits.check_question(client_ip) {
+                *chat = Some(session);
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let message = format!(
+                    "You are asking questions too quickly. Please wait {seconds} seconds before \
+                     the next one."
+                );
+                send(
+                    ws,
+                    &ServerFrame::Error {
+                        error: &message,
+                        code: ErrorCode::RateLimitExceeded,
+                        retry_after: Some(seconds),
+                    },
+                )
+                .await?;
+                return Ok(None);
+            }
             let question = match Question::new(&raw, state.ws.max_question_chars) {
                 Ok(question) => question,
                 Err(err) => {
@@ -272,6 +344,7 @@ async fn on_text(
                     return Ok(None);
                 }
             };
+            metrics::counter!("resume_chat_questions_total").increment(1);
             let (sender, receiver) = mpsc::channel(DELTA_BUFFER);
             let cancel = CancellationToken::new();
             let backup = session.clone();
@@ -332,6 +405,13 @@ async fn report(ws: &mut Session, result: Option<Result<Answer, AskError>>) -> R
         }
         Err(AskError::Llm { error, partial }) => {
             warn!(%error, partial = partial.is_some(), "the model failed");
+            let retry_after = match &error {
+                LlmError::RateLimited {
+                    retry_after: Some(wait),
+                    ..
+                } => Some(wait.as_secs().max(1)),
+                _ => None,
+            };
             let (code, mut message) = match &error {
                 LlmError::RateLimited { retry_after, .. } => (
                     ErrorCode::RateLimit,
@@ -355,7 +435,15 @@ async fn report(ws: &mut Session, result: Option<Result<Answer, AskError>>) -> R
                     Some(_) => " The part of the answer already sent could not be saved.",
                 });
             }
-            send_error(ws, &message, code).await
+            send(
+                ws,
+                &ServerFrame::Error {
+                    error: &message,
+                    code,
+                    retry_after,
+                },
+            )
+            .await
         }
     }
 }
@@ -379,12 +467,23 @@ async fn send_error(ws: &mut Session, message: &str, code: ErrorCode) -> Result<
         &ServerFrame::Error {
             error: message,
             code,
+            retry_after: None,
         },
     )
     .await
 }
 
 async fn send(ws: &mut Session, frame: &ServerFrame<'_>) -> Result<(), Closed> {
+    match frame {
+        ServerFrame::Error { code, .. } => {
+            metrics::counter!("resume_chat_errors_total", "code" => code.as_str()).increment(1);
+        }
+        ServerFrame::Response { finish_reason, .. } => {
+            metrics::counter!("resume_chat_answers_total", "finish_reason" => *finish_reason)
+                .increment(1);
+        }
+        ServerFrame::System { .. } | ServerFrame::Delta { .. } => {}
+    }
     ws.text(frame.to_json()).await.map_err(|_| Closed)
 }
 

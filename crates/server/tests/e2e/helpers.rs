@@ -324,3 +324,104 @@ impl LlmPort for RecordingLlm {
         "recording test model".into()
     }
 }
+
+impl TestApp {
+    /// Opens a socket sending `Origin: origin`.
+    pub async fn connect_with_origin(&self, origin: &str) -> WsClient {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://127.0.0.1:{}/ws", self.port)
+            .into_client_request()
+            .expect("request");
+        request
+            .headers_mut()
+            .insert("Origin", origin.parse().expect("header value"));
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket connects");
+        WsClient { stream }
+    }
+
+    /// The stored messages of a session (role, content), polled until `ready` holds or 10 s.
+    pub async fn wait_for_messages(
+        &self,
+        session_id: &str,
+        ready: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let (status, body) = self
+                .get_json(&format!("/api/sessions/{session_id}/messages"))
+                .await;
+            let messages = body["messages"].as_array().cloned().unwrap_or_default();
+            if status == 200 && ready(&messages) {
+                return messages;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "messages never became ready: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// `(role, content, tokens, metadata)` of a session's stored messages, read with SQL as an
+/// operator's tool would.
+pub async fn stored_rows(
+    db_url: &str,
+    session_id: &str,
+) -> Vec<(String, String, Option<i64>, Option<String>)> {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let db = Database::connect(db_url).await.expect("connect");
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT m.role, m.content, m.tokens::bigint AS tokens, m.metadata::text AS metadata \
+             FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+             WHERE c.session_id = $1 ORDER BY m.created_at, m.id"
+        }
+        _ => {
+            "SELECT m.role, m.content, m.tokens AS tokens, CAST(m.metadata AS TEXT) AS metadata \
+             FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+             WHERE c.session_id = $1 ORDER BY m.created_at, m.id"
+        }
+    };
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [session_id.into()],
+        ))
+        .await
+        .expect("query");
+    let out = rows
+        .iter()
+        .map(|row| {
+            (
+                row.try_get::<String>("", "role").expect("role"),
+                row.try_get::<String>("", "content").expect("content"),
+                row.try_get::<Option<i64>>("", "tokens").expect("tokens"),
+                row.try_get::<Option<String>>("", "metadata")
+                    .expect("metadata"),
+            )
+        })
+        .collect();
+    let _ = db.close().await;
+    out
+}
+
+impl WsClient {
+    /// True when the server greets the socket, false when it closes it at once.
+    pub async fn recv_close_code_or_hello(&mut self) -> bool {
+        loop {
+            let next = tokio::time::timeout(FRAME_TIMEOUT, self.stream.next())
+                .await
+                .expect("a frame within the timeout");
+            match next {
+                Some(Ok(WsMessage::Text(_))) => return true,
+                Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => return false,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+}

@@ -2,7 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod faults;
 mod helpers;
+mod limits;
+mod llm;
+mod properties;
 
 use std::sync::Arc;
 use std::time::Duration;

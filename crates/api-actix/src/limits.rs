@@ -1,0 +1,331 @@
+//! Abuse limits at the edge: who the client is, how many sockets it may hold, how often it may
+//! ask, and which browser origins may open sockets.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+/// Keyed limiter entries are pruned after this many checks, so clients that came once do not
+/// stay in memory for ever.
+const PRUNE_EVERY_CHECKS: u64 = 4096;
+
+/// The limits, as configured.
+#[derive(Debug, Clone)]
+pub struct LimitSettings {
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
+    pub questions_per_minute: u32,
+    /// Origins (`scheme://host[:port]`) allowed besides the page's own; `*` allows any.
+    pub allowed_origins: Vec<String>,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10_000,
+            max_connections_per_ip: 20,
+            questions_per_minute: 20,
+            allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// Why a socket was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectionRefused {
+    #[error("the server has too many open connections")]
+    ServerFull,
+    #[error("too many open connections from your address")]
+    TooManyFromClient,
+    #[error("this origin may not open connections")]
+    OriginNotAllowed,
+}
+
+impl ConnectionRefused {
+    /// A metrics label.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ConnectionRefused::ServerFull => "server_full",
+            ConnectionRefused::TooManyFromClient => "too_many_from_client",
+            ConnectionRefused::OriginNotAllowed => "origin",
+        }
+    }
+}
+
+/// Shared limit state of the whole server.
+pub struct Limits {
+    settings: LimitSettings,
+    open: Mutex<OpenSockets>,
+    questions: DefaultKeyedRateLimiter<IpAddr>,
+    checks: AtomicU64,
+}
+
+#[derive(Default)]
+struct OpenSockets {
+    total: usize,
+    per_ip: HashMap<IpAddr, usize>,
+}
+
+impl std::fmt::Debug for Limits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limits")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Held while a socket is open; frees its place when dropped.
+#[derive(Debug)]
+pub struct SocketPermit {
+    limits: Arc<Limits>,
+    ip: IpAddr,
+}
+
+impl Drop for SocketPermit {
+    fn drop(&mut self) {
+        let mut open = self.limits.lock_open();
+        open.total = open.total.saturating_sub(1);
+        if let Some(n) = open.per_ip.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+impl Limits {
+    pub fn new(settings: LimitSettings) -> Arc<Self> {
+        let per_minute = NonZeroU32::new(settings.questions_per_minute).unwrap_or(NonZeroU32::MIN);
+        Arc::new(Self {
+            questions: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            settings,
+            open: Mutex::new(OpenSockets::default()),
+            checks: AtomicU64::new(0),
+        })
+    }
+
+    pub fn settings(&self) -> &LimitSettings {
+        &self.settings
+    }
+
+    /// Open sockets now.
+    pub fn open_sockets(&self) -> usize {
+        self.lock_open().total
+    }
+
+    fn lock_open(&self) -> std::sync::MutexGuard<'_, OpenSockets> {
+        // The counters stay consistent even if a holder panicked: take them as they are.
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes a socket place for `ip`.
+    ///
+    /// # Errors
+    /// [`ConnectionRefused`] when the server or this client is at its limit.
+    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<SocketPermit, ConnectionRefused> {
+        let mut open = self.lock_open();
+        if open.total >= self.settings.max_connections {
+            return Err(ConnectionRefused::ServerFull);
+        }
+        let for_ip = open.per_ip.entry(ip).or_insert(0);
+        if *for_ip >= self.settings.max_connections_per_ip {
+            return Err(ConnectionRefused::TooManyFromClient);
+        }
+        *for_ip += 1;
+        open.total += 1;
+        Ok(SocketPermit {
+            limits: Arc::clone(self),
+            ip,
+        })
+    }
+
+    /// Counts a question against `ip`'s quota.
+    ///
+    /// # Errors
+    /// How long to wait before the next question is allowed.
+    pub fn check_question(&self, ip: IpAddr) -> Result<(), Duration> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY_CHECKS
+            == PRUNE_EVERY_CHECKS - 1
+        {
+            self.questions.retain_recent();
+        }
+        self.questions
+            .check_key(&ip)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// The client's address: the peer, or the first `X-Forwarded-For` address when the peer is
+    /// a trusted proxy.
+    pub fn client_ip(&self, req: &HttpRequest) -> IpAddr {
+        let peer = req
+            .peer_addr()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+        if !self.settings.trusted_proxies.contains(&peer) {
+            return peer;
+        }
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|first| first.trim().parse().ok())
+            .unwrap_or(peer)
+    }
+
+    /// Checks a browser's `Origin` against the page's own origin and `ALLOWED_ORIGINS`.
+    /// Clients that send no `Origin` (not browsers) are allowed.
+    ///
+    /// # Errors
+    /// [`ConnectionRefused::OriginNotAllowed`].
+    pub fn check_origin(&self, req: &HttpRequest) -> Result<(), ConnectionRefused> {
+        let Some(origin) = req.headers().get(header::ORIGIN) else {
+            return Ok(());
+        };
+        let Ok(origin) = origin.to_str() else {
+            return Err(ConnectionRefused::OriginNotAllowed);
+        };
+        let origin = origin.trim_end_matches('/');
+        if self
+            .settings
+            .allowed_origins
+            .iter()
+            .any(|allowed| allowed == "*" || allowed.trim_end_matches('/') == origin)
+        {
+            return Ok(());
+        }
+        // Same origin: the page served by this server (its Host, behind any scheme).
+        let host = req.connection_info().host().to_owned();
+        let same = origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(&host));
+        if same {
+            Ok(())
+        } else {
+            Err(ConnectionRefused::OriginNotAllowed)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn limits(settings: LimitSettings) -> Arc<Limits> {
+        Limits::new(settings)
+    }
+
+    #[test]
+    fn admits_up_to_the_per_client_limit_and_frees_places() {
+        let limits = limits(LimitSettings {
+            max_connections_per_ip: 2,
+            ..LimitSettings::default()
+        });
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let a = limits.admit(ip).unwrap();
+        let _b = limits.admit(ip).unwrap();
+        assert_eq!(
+            limits.admit(ip).unwrap_err(),
+            ConnectionRefused::TooManyFromClient
+        );
+        assert!(limits.admit("10.0.0.2".parse().unwrap()).is_ok());
+        drop(a);
+        assert!(limits.admit(ip).is_ok());
+    }
+
+    #[test]
+    fn refuses_when_the_server_is_full() {
+        let limits = limits(LimitSettings {
+            max_connections: 1,
+            ..LimitSettings::default()
+        });
+        let _a = limits.admit("10.0.0.1".parse().unwrap()).unwrap();
+        assert_eq!(
+            limits.admit("10.0.0.2".parse().unwrap()).unwrap_err(),
+            ConnectionRefused::ServerFull
+        );
+        assert_eq!(limits.open_sockets(), 1);
+    }
+
+    #[test]
+    fn questions_beyond_the_quota_say_when_to_retry() {
+        let limits = limits(LimitSettings {
+            questions_per_minute: 2,
+            ..LimitSettings::default()
+        });
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        assert!(limits.check_question(ip).is_ok());
+        assert!(limits.check_question(ip).is_ok());
+        let wait = limits.check_question(ip).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(30));
+        assert!(limits.check_question("10.0.0.2".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted = limits(LimitSettings {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..LimitSettings::default()
+        });
+        let req = TestRequest::default()
+            .peer_addr("127.0.0.1:5000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "203.0.113.9, 10.0.0.1"))
+            .to_http_request();
+        assert_eq!(
+            trusted.client_ip(&req),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+
+        let untrusted = limits(LimitSettings::default());
+        assert_eq!(
+            untrusted.client_ip(&req),
+            "127.0.0.1".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    #[test]
+    fn origins_same_or_listed_are_allowed() {
+        let limits = limits(LimitSettings {
+            allowed_origins: vec!["https://portfolio.example".into()],
+            ..LimitSettings::default()
+        });
+        let request = |origin: Option<&str>| {
+            let mut req = TestRequest::default().insert_header(("Host", "chat.example:8000"));
+            if let Some(origin) = origin {
+                req = req.insert_header(("Origin", origin));
+            }
+            req.to_http_request()
+        };
+        assert!(limits.check_origin(&request(None)).is_ok());
+        assert!(
+            limits
+                .check_origin(&request(Some("http://chat.example:8000")))
+                .is_ok()
+        );
+        assert!(
+            limits
+                .check_origin(&request(Some("https://portfolio.example")))
+                .is_ok()
+        );
+        assert_eq!(
+            limits.check_origin(&request(Some("https://evil.example"))),
+            Err(ConnectionRefused::OriginNotAllowed)
+        );
+    }
+}
