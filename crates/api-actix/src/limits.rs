@@ -206,11 +206,19 @@ impl Limits {
         {
             return Ok(());
         }
-        // Same origin: the page served by this server (its Host, behind any scheme).
-        let host = req.connection_info().host().to_owned();
+        // Same origin: the page served by this server (its Host header, behind any scheme).
+        // The raw header, not a forwarded one: a browser cannot forge Host, but any client can
+        // send X-Forwarded-Host.
+        let Some(host) = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+        else {
+            return Err(ConnectionRefused::OriginNotAllowed);
+        };
         let same = origin
             .split_once("://")
-            .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(&host));
+            .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host));
         if same {
             Ok(())
         } else {

@@ -26,6 +26,9 @@ use frames::{ClientFrame, FrameError, ServerFrame, WireUsage, parse_client_frame
 /// answer (and only its own), rather than growing memory.
 const DELTA_BUFFER: usize = 64;
 
+/// Heartbeats without any frame from the peer (pongs count) before it is taken as gone.
+const MISSED_HEARTBEATS: u32 = 3;
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct ConnectQuery {
     session_id: Option<String>,
@@ -149,7 +152,10 @@ async fn run(
     let mut heartbeat = tokio::time::interval(settings.heartbeat_interval);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     heartbeat.tick().await;
+    // Any frame (pongs included) shows the peer is alive; only text and binary frames show a
+    // visitor using the chat.
     let mut last_heard = Instant::now();
+    let mut last_used = Instant::now();
 
     let ending = loop {
         tokio::select! {
@@ -165,6 +171,7 @@ async fn run(
                         break Ending::Close(CloseCode::Protocol, "protocol error");
                     }
                     Some(Ok(AggregatedMessage::Text(text))) => {
+                        last_used = Instant::now();
                         let outcome = on_text(&state, &mut ws, &text, &mut chat, &mut in_flight, client.ip).await;
                         match outcome {
                             Ok(Some(receiver)) => deltas = Some(receiver),
@@ -173,6 +180,7 @@ async fn run(
                         }
                     }
                     Some(Ok(AggregatedMessage::Binary(_))) => {
+                        last_used = Instant::now();
                         let frame = ServerFrame::Error {
                             error: "Binary frames are not supported; send JSON text frames.",
                             code: ErrorCode::ValidationError,
@@ -233,8 +241,12 @@ async fn run(
                 }
             }
             _ = heartbeat.tick() => {
-                if last_heard.elapsed() >= settings.idle_timeout {
+                if in_flight.is_none() && last_used.elapsed() >= settings.idle_timeout {
                     break Ending::Close(CloseCode::Normal, "idle timeout");
+                }
+                if last_heard.elapsed() >= settings.heartbeat_interval * MISSED_HEARTBEATS {
+                    debug!("no pong for {MISSED_HEARTBEATS} heartbeats; the peer is gone");
+                    break Ending::ClientGone;
                 }
                 if ws.ping(b"").await.is_err() {
                     break Ending::ClientGone;
