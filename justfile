@@ -20,3 +20,34 @@ migrate *args="up":
 # What CI runs.
 ci:
     bash .ci/run
+
+# Every benchmark: release builds, loopback only, JSON under target/bench/ (see BENCHMARKS.md).
+bench: bench-machine bench-micro bench-startup bench-throughput bench-overhead bench-history bench-idle
+
+# The machine the figures come from (cores, memory, CPU, load) → target/bench/machine.json.
+bench-machine:
+    bash bench/machine.sh
+
+# 100 connections asking back to back, fake model answering at once (PostgreSQL, then SQLite).
+bench-throughput *dbs="postgres sqlite":
+    for db in {{dbs}}; do bash bench/throughput.sh $db || exit 1; done
+
+# 100 connections, fake model with 200 ms to first token and 50 tokens/s: what the server adds.
+bench-overhead db="postgres":
+    bash bench/overhead.sh {{db}}
+
+# 10,000 connections, each asks once, then all held idle: failures and RSS per connection.
+bench-idle db="postgres":
+    bash bench/idle.sh {{db}}
+
+# One conversation 500 messages long: loading its history and asking in it.
+bench-history *dbs="sqlite postgres":
+    for db in {{dbs}}; do bash bench/history.sh $db || exit 1; done
+
+# Start-up to ready on SQLite, migrations included.
+bench-startup:
+    bash bench/startup.sh
+
+# Criterion micro-benchmarks: prompt building and pruning, frames, the offline answerer.
+bench-micro *args="":
+    bash bench/micro.sh {{args}}
