@@ -173,6 +173,9 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .configure(api_actix::configure(state.clone()))
         })
+        // A chat streams many small frames: without this, Nagle's algorithm holds a delta
+        // until the previous one is acknowledged (up to 40 ms with delayed ACKs).
+        .tcp_nodelay(true)
         .listen(listener)
         .map_err(|source| StartError::Bind {
             address: address.clone(),
