@@ -237,6 +237,31 @@ impl RepoPort for SeaOrmRepo {
     }
 
     async fn append_message(&self, message: &Message) -> Result<(), RepoError> {
+        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // One statement, so one round trip and an implicit transaction instead of four
+            // (BEGIN, INSERT, UPDATE, COMMIT): measured +31 % answers/s and a third less
+            // PostgreSQL CPU per answer (BENCHMARKS.md). A data-modifying CTE always runs in
+            // full, whether or not the UPDATE reads it.
+            let stmt = Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "WITH inserted AS (\
+                     INSERT INTO messages \
+                     (id, conversation_id, role, content, created_at, tokens, metadata) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING) \
+                 UPDATE conversations SET updated_at = $5 WHERE id = $2 AND updated_at < $5",
+                [
+                    message.id.into(),
+                    message.conversation_id.into(),
+                    message.role.as_str().into(),
+                    message.content.clone().into(),
+                    self.timestamp(message.created_at)?,
+                    tokens_to_db(message.tokens).into(),
+                    message.metadata.as_ref().map(metadata_to_json).into(),
+                ],
+            );
+            self.db.execute_raw(stmt).await.map_err(repo_error)?;
+            return Ok(());
+        }
         let created_at = self.timestamp(message.created_at)?;
         let insert = Query::insert()
             .into_table(messages::Entity)
