@@ -232,3 +232,28 @@ async fn sigterm_to_the_binary_finishes_the_answer_then_closes_with_1001() {
         .unwrap();
     assert!(status.success(), "clean exit: {status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_carry_security_headers_and_other_methods_get_405() {
+    let Some((app, db)) = start(Backend::Sqlite, &[]).await else {
+        return;
+    };
+    for path in ["/", "/health", "/api/resume"] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        let headers = response.headers();
+        let csp = headers
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(
+            !csp.contains("'unsafe-inline'") || path != "/",
+            "{path}: {csp}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+    }
+    let response = app.http.post(app.url("/health")).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    finish(app, db).await;
+}
