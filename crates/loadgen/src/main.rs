@@ -1,7 +1,6 @@
 //! `loadgen`: see the crate documentation (`loadgen --help` for the arguments).
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -245,17 +244,8 @@ fn main() -> ExitCode {
     if !args.quiet {
         print!("{}", report.table());
     }
-    println!("{json}");
-    if let Some(path) = &args.json_out {
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| writeln!(f, "{json}"));
-        if let Err(e) = written {
-            eprintln!("loadgen: cannot write {}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
+    if !loadgen::report::emit_json_line("loadgen", &json, args.json_out.as_deref()) {
+        return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }

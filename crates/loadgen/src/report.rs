@@ -267,3 +267,26 @@ impl Report {
 fn opt(v: Option<u64>) -> String {
     v.map_or_else(|| "n/a".to_owned(), |v| v.to_string())
 }
+
+/// Prints the report's JSON line and, when `path` is given, appends it there too (scripts
+/// collect several runs in one file). Returns false, having said why, when the file cannot be
+/// written.
+pub fn emit_json_line(tool: &str, json: &str, path: Option<&std::path::Path>) -> bool {
+    use std::io::Write as _;
+    println!("{json}");
+    let Some(path) = path else {
+        return true;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| writeln!(f, "{json}"));
+    match written {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("{tool}: cannot write {}: {e}", path.display());
+            false
+        }
+    }
+}

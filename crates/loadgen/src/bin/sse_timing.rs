@@ -93,17 +93,8 @@ fn main() -> ExitCode {
             args.ttft_ms, f.p50, f.p99, args.token_ms, g.p50, g.p99
         );
     }
-    println!("{json}");
-    if let Some(path) = &args.json_out {
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| writeln!(f, "{json}"));
-        if let Err(e) = written {
-            eprintln!("sse-timing: cannot write {}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
+    if !loadgen::report::emit_json_line("sse-timing", &json, args.json_out.as_deref()) {
+        return ExitCode::FAILURE;
     }
     if failures > 0 {
         ExitCode::FAILURE

@@ -8,7 +8,6 @@
 //! file, so migrations are part of every start. The server is stopped with SIGKILL after each
 //! run (only the process this tool spawned).
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -146,17 +145,8 @@ fn main() -> ExitCode {
         ),
         None => println!("startup: no run became ready within {} s", args.timeout),
     }
-    println!("{json}");
-    if let Some(path) = &args.json_out {
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| writeln!(f, "{json}"));
-        if let Err(e) = written {
-            eprintln!("startup: cannot write {}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
+    if !loadgen::report::emit_json_line("startup", &json, args.json_out.as_deref()) {
+        return ExitCode::FAILURE;
     }
     if failures > 0 {
         ExitCode::FAILURE
