@@ -176,21 +176,36 @@ async fn a_failure_mid_answer_is_an_api_error_after_the_stored_partial() {
     finish(app, db, fake).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cancel_drops_the_upstream_request_and_stores_the_partial_answer() {
+/// A server whose model writes a long answer slowly, and a socket with that answer under way
+/// (its first delta received).
+async fn mid_long_answer(
+    backend: Backend,
+) -> Option<(
+    FakeLlmHandle,
+    TestApp,
+    TestDb,
+    crate::helpers::WsClient,
+    String,
+)> {
     let fake = FakeLlm::builder()
         .answer("word ".repeat(200))
         .token_delay(Duration::from_millis(20))
         .spawn()
         .await
         .unwrap();
-    let Some((app, db)) = start_with(&fake, Backend::Postgres).await else {
-        return;
-    };
+    let (app, db) = start_with(&fake, backend).await?;
     let mut ws = app.connect(None).await;
     let session = session_of(&mut ws).await;
     ws.ask_start("talk a lot").await;
     assert_eq!(ws.recv().await["type"], "delta");
+    Some((fake, app, db, ws, session))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_drops_the_upstream_request_and_stores_the_partial_answer() {
+    let Some((fake, app, db, mut ws, session)) = mid_long_answer(Backend::Postgres).await else {
+        return;
+    };
     ws.send_json(json!({"type": "cancel"})).await;
     let rest = ws.collect_answer().await;
     assert_eq!(rest.response["finish_reason"], "cancelled");
@@ -206,19 +221,9 @@ async fn cancel_drops_the_upstream_request_and_stores_the_partial_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_leaves_mid_answer_drops_the_upstream_request() {
-    let fake = FakeLlm::builder()
-        .answer("word ".repeat(200))
-        .token_delay(Duration::from_millis(20))
-        .spawn()
-        .await
-        .unwrap();
-    let Some((app, db)) = start_with(&fake, Backend::Sqlite).await else {
+    let Some((fake, app, db, ws, session)) = mid_long_answer(Backend::Sqlite).await else {
         return;
     };
-    let mut ws = app.connect(None).await;
-    let session = session_of(&mut ws).await;
-    ws.ask_start("talk a lot").await;
-    assert_eq!(ws.recv().await["type"], "delta");
     drop(ws);
     assert!(fake.wait_for_closed_early(1, Duration::from_secs(5)).await);
     let messages = app.wait_for_messages(&session, |m| m.len() == 2).await;
