@@ -317,7 +317,9 @@ async function loadHistory(sessionId) {
     } else if (message.role === "assistant") {
       const { article, content } = addAssistantMessage(message.created_at);
       renderMarkdown(message.content, content);
-      completeAssistant(article, message.content, null);
+      const reason = typeof message.finish_reason === "string" ? message.finish_reason : "stop";
+      article.dataset.finish = reason;
+      completeAssistant(article, message.content, finishNote(reason));
     }
   }
   scrollToBottom(true);
@@ -561,9 +563,7 @@ function finishPending(frame) {
   renderMarkdown(text, pending.content);
   const reason = frame.finish_reason;
   pending.article.dataset.finish = reason || "stop";
-  let note = null;
-  if (reason === "cancelled") note = "Stopped";
-  else if (reason === "length") note = "Cut short: the answer reached its length limit";
+  const note = finishNote(reason);
   if (!text) {
     const empty = document.createElement("p");
     empty.className = "muted";
@@ -573,6 +573,14 @@ function finishPending(frame) {
   completeAssistant(pending.article, text, note);
   scrollToBottom(false);
   input.focus({ preventScroll: true });
+}
+
+/** The note under an answer that did not end on its own, live or reloaded from history. */
+function finishNote(reason) {
+  if (reason === "cancelled") return "Stopped";
+  if (reason === "length") return "Cut short: the answer reached its length limit";
+  if (reason === "error") return "Cut short: the answer was interrupted by an error";
+  return null;
 }
 
 function failPending(message, code) {

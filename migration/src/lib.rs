@@ -11,6 +11,8 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_conversations_and_messages;
+mod m20261204_000001_sqlite_touch_conversation_on_insert;
+mod m20261204_000002_create_storage_probe;
 
 /// All migrations of the schema, oldest first.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,8 +21,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(
-            m20261125_000001_create_conversations_and_messages::Migration,
-        )]
+        vec![
+            Box::new(m20261125_000001_create_conversations_and_messages::Migration),
+            Box::new(m20261204_000001_sqlite_touch_conversation_on_insert::Migration),
+            Box::new(m20261204_000002_create_storage_probe::Migration),
+        ]
     }
 }

@@ -126,10 +126,23 @@ pub(crate) fn message_from_model(model: messages::Model) -> Result<Message, Repo
 /// Messages come from sea-orm and sqlx, which do not repeat connection URLs.
 pub(crate) fn repo_error(err: DbErr) -> RepoError {
     let message = err.to_string();
-    if is_unavailable(&err) {
+    if is_foreign_key_violation(&err) {
+        // The only foreign key is a message's conversation: it was erased meanwhile.
+        RepoError::ConversationGone
+    } else if is_unavailable(&err) {
         RepoError::Unavailable(message)
     } else {
         RepoError::Other(message)
+    }
+}
+
+fn is_foreign_key_violation(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(&**e, sqlx::Error::Database(db)
+                if db.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
+        }
+        _ => false,
     }
 }
 

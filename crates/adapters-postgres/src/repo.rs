@@ -1,18 +1,20 @@
 //! [`SeaOrmRepo`]: the [`RepoPort`] over a sea-orm connection pool.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use domain::{Conversation, Message, RepoError, RepoPort, SessionId};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::sqlx;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{
     ColumnTrait, ConnAcquireErr, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, RuntimeErr, Statement, TransactionTrait, Value,
+    QueryFilter, QueryOrder, RuntimeErr, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -30,15 +32,69 @@ use crate::entity::{conversations, messages};
 /// ones are used straight away, sparing a round trip per statement on a busy server.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
 
+/// Bytes the readiness probe writes on SQLite: about as many pages as storing a message
+/// touches, so that a probe on a nearly full disk fails when a message would.
+const PROBE_FILLER_BYTES: i64 = 16 * 1024;
+
 /// Storage of conversations in PostgreSQL or SQLite, through sea-orm.
 ///
 /// Cheap to clone: clones share one connection pool. Each call holds a pool connection only for
 /// its own statements.
+///
+/// Every write is one autocommitted statement (see the migration
+/// `m20261204_000001_sqlite_touch_conversation_on_insert`): a failed one is rolled back whole
+/// and leaves its connection clean, and one that succeeded is committed. A connection that is
+/// still inside a transaction when it goes back to the pool is closed, not reused.
 #[derive(Clone)]
 pub struct SeaOrmRepo {
     db: DatabaseConnection,
     /// The URL it was opened with, password redacted, for messages.
     url: Arc<str>,
+    /// Whether writes are failing now; while they are, readiness probes with a real write.
+    writes_failing: Arc<AtomicBool>,
+    /// The SQLite database file, to notice it removed or replaced under the server.
+    file: Option<Arc<SqliteFile>>,
+}
+
+/// A SQLite database file and the identity (device, inode) it had when opened.
+///
+/// A file removed while open keeps working through its open descriptors: writes succeed, and
+/// are gone at the next start. So every write, and readiness, checks the path still names it.
+#[derive(Debug)]
+struct SqliteFile {
+    path: PathBuf,
+    identity: Option<(u64, u64)>,
+}
+
+impl SqliteFile {
+    fn opened(path: &Path) -> Self {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let identity = file_identity(&path);
+        Self { path, identity }
+    }
+
+    fn check(&self) -> Result<(), RepoError> {
+        if self.identity.is_some() && file_identity(&self.path) != self.identity {
+            return Err(RepoError::Unavailable(format!(
+                "the database file {} was removed or replaced while the server ran; what was \
+                 written since is lost with it. Restore the file, or restart the server to \
+                 start a new one",
+                self.path.display()
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_identity(_path: &Path) -> Option<(u64, u64)> {
+    None
 }
 
 impl fmt::Debug for SeaOrmRepo {
@@ -71,8 +127,15 @@ impl SeaOrmRepo {
             // busy server. Failures reach the log through the callers' error handling instead.
             .sqlx_logging(false);
 
+        let mut sqlite_file = None;
         match kind_of(url) {
-            Some(Kind::Postgres) => {}
+            Some(Kind::Postgres) => {
+                opts.map_sqlx_postgres_pool_opts(|o| {
+                    o.after_release(|conn, _| {
+                        Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+                    })
+                });
+            }
             Some(Kind::Sqlite) => {
                 let target =
                     sqlite_target(url).map_err(|message| ConnectError::InvalidSqliteUrl {
@@ -86,6 +149,7 @@ impl SeaOrmRepo {
                         source,
                     })?;
                 }
+                sqlite_file = target.file.clone();
                 let create = !target.explicit_mode;
                 let wal = target.file.is_some();
                 opts.map_sqlx_sqlite_opts(move |o| {
@@ -99,6 +163,13 @@ impl SeaOrmRepo {
                     } else {
                         o
                     }
+                });
+                // A connection still inside a transaction (a COMMIT or ROLLBACK that failed)
+                // would run the next statements inside it: close it instead of reusing it.
+                opts.map_sqlx_sqlite_pool_opts(|o| {
+                    o.after_release(|conn, _| {
+                        Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+                    })
                 });
             }
             None => return Err(ConnectError::UnsupportedUrl { url: redacted }),
@@ -130,6 +201,8 @@ impl SeaOrmRepo {
         Ok(Self {
             db,
             url: redacted.into(),
+            writes_failing: Arc::new(AtomicBool::new(false)),
+            file: sqlite_file.map(|path| Arc::new(SqliteFile::opened(&path))),
         })
     }
 
@@ -169,6 +242,62 @@ impl SeaOrmRepo {
 
     fn timestamp(&self, t: time::OffsetDateTime) -> Result<Value, RepoError> {
         timestamp_value(self.db.get_database_backend(), t)
+    }
+
+    /// The outcome of a write, as callers must see it: not stored when the database file is no
+    /// longer the one opened. Remembers whether writes are failing, for readiness.
+    fn written<T>(&self, result: Result<T, RepoError>) -> Result<T, RepoError> {
+        let result = result.and_then(|value| {
+            self.check_file()?;
+            Ok(value)
+        });
+        match &result {
+            Ok(_) => {
+                if self.writes_failing.swap(false, Ordering::Relaxed) {
+                    tracing::info!(url = %self.url, "storage accepts writes again");
+                }
+            }
+            // About this statement, not about storage.
+            Err(RepoError::ConversationGone | RepoError::Corrupt(_)) => {}
+            Err(error) => {
+                if !self.writes_failing.swap(true, Ordering::Relaxed) {
+                    tracing::error!(url = %self.url, %error, "storage refuses writes");
+                }
+            }
+        }
+        result
+    }
+
+    fn check_file(&self) -> Result<(), RepoError> {
+        self.file.as_ref().map_or(Ok(()), |file| file.check())
+    }
+
+    /// Rewrites the probe row: succeeds only when storage takes writes.
+    async fn probe_write(&self) -> Result<(), RepoError> {
+        let backend = self.db.get_database_backend();
+        let now = self.timestamp(time::OffsetDateTime::now_utc())?;
+        let stmt = match backend {
+            sea_orm::DbBackend::Sqlite => Statement::from_sql_and_values(
+                backend,
+                "INSERT INTO storage_probe (id, written_at, filler) VALUES (1, $1, zeroblob($2)) \
+                 ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at, \
+                 filler = excluded.filler",
+                [now, PROBE_FILLER_BYTES.into()],
+            ),
+            _ => Statement::from_sql_and_values(
+                backend,
+                "INSERT INTO storage_probe (id, written_at) VALUES (1, $1) \
+                 ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at",
+                [now],
+            ),
+        };
+        let result = self
+            .db
+            .execute_raw(stmt)
+            .await
+            .map(|_| ())
+            .map_err(repo_error);
+        self.written(result)
     }
 }
 
@@ -232,8 +361,13 @@ impl RepoPort for SeaOrmRepo {
             ])
             .map_err(|e| RepoError::Other(e.to_string()))?
             .to_owned();
-        self.db.execute(&insert).await.map_err(repo_error)?;
-        Ok(())
+        let result = self
+            .db
+            .execute(&insert)
+            .await
+            .map(|_| ())
+            .map_err(repo_error);
+        self.written(result)
     }
 
     async fn append_message(&self, message: &Message) -> Result<(), RepoError> {
@@ -259,9 +393,16 @@ impl RepoPort for SeaOrmRepo {
                     message.metadata.as_ref().map(metadata_to_json).into(),
                 ],
             );
-            self.db.execute_raw(stmt).await.map_err(repo_error)?;
-            return Ok(());
+            let result = self
+                .db
+                .execute_raw(stmt)
+                .await
+                .map(|_| ())
+                .map_err(repo_error);
+            return self.written(result);
         }
+        // On SQLite the conversation's `updated_at` is moved by a trigger, inside this one
+        // autocommitted statement.
         let created_at = self.timestamp(message.created_at)?;
         let insert = Query::insert()
             .into_table(messages::Entity)
@@ -279,7 +420,7 @@ impl RepoPort for SeaOrmRepo {
                 message.conversation_id.into(),
                 message.role.as_str().into(),
                 message.content.clone().into(),
-                created_at.clone().into(),
+                created_at.into(),
                 tokens_to_db(message.tokens).into(),
                 message.metadata.as_ref().map(metadata_to_json).into(),
             ])
@@ -291,18 +432,13 @@ impl RepoPort for SeaOrmRepo {
                     .to_owned(),
             )
             .to_owned();
-        // Only moves forwards, so a late retry of an older message does not turn it back.
-        let touch = Query::update()
-            .table(conversations::Entity)
-            .value(conversations::Column::UpdatedAt, created_at.clone())
-            .and_where(Expr::col(conversations::Column::Id).eq(message.conversation_id))
-            .and_where(Expr::col(conversations::Column::UpdatedAt).lt(created_at))
-            .to_owned();
-
-        let txn = self.db.begin().await.map_err(repo_error)?;
-        txn.execute(&insert).await.map_err(repo_error)?;
-        txn.execute(&touch).await.map_err(repo_error)?;
-        txn.commit().await.map_err(repo_error)
+        let result = self
+            .db
+            .execute(&insert)
+            .await
+            .map(|_| ())
+            .map_err(repo_error);
+        self.written(result)
     }
 
     async fn load_history(&self, conversation_id: Uuid) -> Result<Vec<Message>, RepoError> {
@@ -324,11 +460,18 @@ impl RepoPort for SeaOrmRepo {
             .filter(conversations::Column::SessionId.eq(session_id.to_string()))
             .exec(&self.db)
             .await
-            .map_err(repo_error)?;
-        Ok(result.rows_affected > 0)
+            .map(|done| done.rows_affected > 0)
+            .map_err(repo_error);
+        self.written(result)
     }
 
+    /// Reads answer, the database file is the one opened, and writes work: while writes are
+    /// failing (a full disk answers `SELECT 1` but refuses every insert), a probe write decides.
     async fn ping(&self) -> Result<(), RepoError> {
+        self.check_file()?;
+        if self.writes_failing.load(Ordering::Relaxed) {
+            return self.probe_write().await;
+        }
         let backend = self.db.get_database_backend();
         self.db
             .query_one_raw(Statement::from_string(backend, "SELECT 1"))

@@ -211,6 +211,7 @@ on_both_backends!(
     appending_the_same_message_twice_stores_it_once,
     concurrent_appends_are_all_stored,
     message_of_unknown_conversation_is_refused,
+    a_message_after_its_conversation_was_erased_is_refused_as_gone,
     deleting_a_conversation_deletes_its_messages,
     deleting_an_unknown_session_returns_false,
     ping_answers,
@@ -522,11 +523,29 @@ async fn concurrent_appends_are_all_stored(ctx: Ctx) {
 async fn message_of_unknown_conversation_is_refused(ctx: Ctx) {
     let orphan = Message::new(Uuid::now_v7(), Role::User, "orphan".into());
     let refused = ctx.repo.append_message(&orphan).await;
-    assert!(
-        matches!(refused, Err(RepoError::Other(_))),
-        "foreign keys are enforced: {refused:?}"
+    assert_eq!(
+        refused,
+        Err(RepoError::ConversationGone),
+        "foreign keys are enforced and reported as the conversation being gone"
     );
     assert_eq!(count_messages(&ctx).await, 0);
+    // A refused message says nothing about storage: it is still ready.
+    ctx.repo.ping().await.unwrap();
+}
+
+async fn a_message_after_its_conversation_was_erased_is_refused_as_gone(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    assert!(
+        ctx.repo
+            .delete_conversation(&conversation.session_id)
+            .await
+            .unwrap()
+    );
+    let late = Message::new(conversation.id, Role::Assistant, "late answer".into());
+    assert_eq!(
+        ctx.repo.append_message(&late).await,
+        Err(RepoError::ConversationGone)
+    );
 }
 
 async fn deleting_a_conversation_deletes_its_messages(ctx: Ctx) {
@@ -735,6 +754,32 @@ async fn sqlite_data_survives_reconnecting() {
     assert_eq!(
         repo.load_history(conversation.id).await.unwrap(),
         vec![stored_message(&message)]
+    );
+    repo.connection().close_by_ref().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_file_removed_under_the_repo_fails_writes_and_readiness() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let url = format!("sqlite://{}/chat.db?mode=rwc", data.display());
+    let repo = SeaOrmRepo::connect(&url, options()).await.unwrap();
+    repo.migrate().await.unwrap();
+    let conversation = new_conversation(&repo).await;
+    repo.ping().await.unwrap();
+
+    std::fs::remove_dir_all(&data).unwrap();
+    // The open descriptors would take the write; it is lost with the file, so it is refused.
+    let message = Message::new(conversation.id, Role::User, "into the void".into());
+    let written = repo.append_message(&message).await;
+    assert!(
+        matches!(&written, Err(RepoError::Unavailable(m)) if m.contains("removed")),
+        "{written:?}"
+    );
+    let pinged = repo.ping().await;
+    assert!(
+        matches!(pinged, Err(RepoError::Unavailable(_))),
+        "{pinged:?}"
     );
     repo.connection().close_by_ref().await.unwrap();
 }

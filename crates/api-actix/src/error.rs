@@ -17,6 +17,8 @@ pub enum ErrorCode {
     DatabaseError,
     InternalError,
     NotFound,
+    /// The server is restarting; reconnect shortly.
+    ShuttingDown,
 }
 
 /// An HTTP API failure; its `Display` is what the client reads.
@@ -42,6 +44,7 @@ impl ErrorCode {
             ErrorCode::DatabaseError => "DATABASE_ERROR",
             ErrorCode::InternalError => "INTERNAL_ERROR",
             ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::ShuttingDown => "SHUTTING_DOWN",
         }
     }
 }

@@ -114,15 +114,31 @@ pub(crate) struct MessageView {
     /// When it was stored (RFC 3339).
     #[schema(format = DateTime, example = "2026-01-15T10:31:05.123Z")]
     created_at: String,
+    /// Answers only: how the answer ended, as its `response` frame said. `stop` is a whole
+    /// answer; `length`, `cancelled` and `error` mark one that was cut short. Absent for
+    /// questions and for answers stored without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "stop")]
+    finish_reason: Option<&'static str>,
+    /// Answers only: the model that wrote it, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "meta-llama/llama-3.2-3b-instruct:free")]
+    model: Option<String>,
 }
 
 impl From<Message> for MessageView {
     fn from(m: Message) -> Self {
+        let (finish_reason, model) = match m.metadata {
+            Some(metadata) => (Some(metadata.finish_reason.as_str()), metadata.model),
+            None => (None, None),
+        };
         Self {
             id: m.id.to_string(),
             role: m.role.as_str(),
             content: m.content,
             created_at: m.created_at.format(&Rfc3339).unwrap_or_default(),
+            finish_reason,
+            model,
         }
     }
 }

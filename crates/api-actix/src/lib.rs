@@ -28,6 +28,11 @@ pub use ws::frames::{ClientFrame, FrameError, ServerFrame, parse_client_frame};
 /// (4 bytes each at worst) plus a little JSON; anything far larger is abuse, closed with 1009.
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
 
+/// The longest one frame may wait for a client that reads nothing before the client is cut
+/// off: longer than a mobile network's usual stall, well short of holding a connection slot and
+/// an upstream model request for nothing.
+const MAX_SEND_WAIT: Duration = Duration::from_secs(30);
+
 /// Limits of one WebSocket connection.
 #[derive(Debug, Clone, Copy)]
 pub struct WsSettings {
@@ -37,6 +42,14 @@ pub struct WsSettings {
     pub idle_timeout: Duration,
     /// How often the server pings; also how often idleness is checked.
     pub heartbeat_interval: Duration,
+}
+
+impl WsSettings {
+    /// How long one frame may wait for the client to read: [`MAX_SEND_WAIT`], or the idle
+    /// timeout when that is shorter (a socket that takes nothing for that long is idle too).
+    pub fn send_timeout(&self) -> Duration {
+        MAX_SEND_WAIT.min(self.idle_timeout)
+    }
 }
 
 impl Default for WsSettings {
@@ -59,6 +72,9 @@ pub struct AppState {
     /// Cancelled when the server begins to shut down: sockets finish the answer in flight,
     /// then close with 1001.
     pub shutdown: CancellationToken,
+    /// Cancelled when the shutdown grace runs out: answers still in flight are stopped and
+    /// stored as they stand, and their clients told the server is restarting.
+    pub shutdown_deadline: CancellationToken,
     /// True when answers come from the built-in offline answerer.
     pub offline: bool,
     /// Connection and question limits, shared by every worker.

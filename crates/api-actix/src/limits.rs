@@ -168,21 +168,39 @@ impl Limits {
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
-    /// The client's address: the peer, or the first `X-Forwarded-For` address when the peer is
-    /// a trusted proxy.
+    /// The client's address: the peer, or, when the peer is a trusted proxy, the right-most
+    /// `X-Forwarded-For` address that is not one.
+    ///
+    /// Proxies append the address they saw to the header, so only its right end is written by
+    /// proxies we trust; anything to the left of the first untrusted address may have been
+    /// written by the client itself. When every address is a trusted proxy, the left-most is the
+    /// client; an entry that is not an address stops the walk at the last trusted hop.
     pub fn client_ip(&self, req: &HttpRequest) -> IpAddr {
         let peer = req
             .peer_addr()
             .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
-        if !self.settings.trusted_proxies.contains(&peer) {
+        let trusted = |ip: &IpAddr| self.settings.trusted_proxies.contains(ip);
+        if !trusted(&peer) {
             return peer;
         }
-        req.headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|first| first.trim().parse().ok())
-            .unwrap_or(peer)
+        let forwarded: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        let mut client = peer;
+        for entry in forwarded.iter().rev() {
+            let Ok(ip) = entry.parse::<IpAddr>() else {
+                break;
+            };
+            client = ip;
+            if !trusted(&ip) {
+                break;
+            }
+        }
+        client
     }
 
     /// Checks a browser's `Origin` against the page's own origin and `ALLOWED_ORIGINS`.
@@ -285,26 +303,60 @@ mod tests {
         assert!(limits.check_question("10.0.0.2".parse().unwrap()).is_ok());
     }
 
-    #[test]
-    fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let trusted = limits(LimitSettings {
-            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+    fn client_behind(trusted: &[&str], forwarded: &[&str]) -> IpAddr {
+        let limits = limits(LimitSettings {
+            trusted_proxies: trusted.iter().map(|ip| ip.parse().unwrap()).collect(),
             ..LimitSettings::default()
         });
-        let req = TestRequest::default()
-            .peer_addr("127.0.0.1:5000".parse().unwrap())
-            .insert_header(("X-Forwarded-For", "203.0.113.9, 10.0.0.1"))
-            .to_http_request();
-        assert_eq!(
-            trusted.client_ip(&req),
-            "203.0.113.9".parse::<IpAddr>().unwrap()
-        );
+        let mut req = TestRequest::default().peer_addr("127.0.0.1:5000".parse().unwrap());
+        for value in forwarded {
+            req = req.append_header(("X-Forwarded-For", *value));
+        }
+        limits.client_ip(&req.to_http_request())
+    }
 
-        let untrusted = limits(LimitSettings::default());
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
         assert_eq!(
-            untrusted.client_ip(&req),
-            "127.0.0.1".parse::<IpAddr>().unwrap()
+            client_behind(&["127.0.0.1"], &["203.0.113.9"]),
+            ip("203.0.113.9")
         );
+        assert_eq!(client_behind(&[], &["203.0.113.9"]), ip("127.0.0.1"));
+    }
+
+    #[test]
+    fn the_right_most_untrusted_address_is_the_client() {
+        // The client forged the first address; the proxy appended the real one.
+        assert_eq!(
+            client_behind(&["127.0.0.1"], &["198.51.100.1, 203.0.113.9"]),
+            ip("203.0.113.9")
+        );
+        // Two trusted proxies in a row, and the header split over two lines.
+        assert_eq!(
+            client_behind(
+                &["127.0.0.1", "10.0.0.2"],
+                &["198.51.100.1, 203.0.113.9", "10.0.0.2"]
+            ),
+            ip("203.0.113.9")
+        );
+        // Only trusted hops: the left-most is the client.
+        assert_eq!(
+            client_behind(&["127.0.0.1", "10.0.0.2"], &["10.0.0.2"]),
+            ip("10.0.0.2")
+        );
+        // Garbage stops the walk at the last trusted hop.
+        assert_eq!(
+            client_behind(
+                &["127.0.0.1", "10.0.0.2"],
+                &["203.0.113.9, bogus, 10.0.0.2"]
+            ),
+            ip("10.0.0.2")
+        );
+        assert_eq!(client_behind(&["127.0.0.1"], &["bogus"]), ip("127.0.0.1"));
     }
 
     #[test]

@@ -133,7 +133,10 @@ pub(crate) struct ErrorBody {
 /// - `API_ERROR`: the model provider failed (status, timeout, network) after retries.
 /// - `DATABASE_ERROR`: storage failed; the message says whether the answer was saved.
 /// - `INTERNAL_ERROR`: anything else; the details are in the server's log.
-/// - `NOT_FOUND`: (HTTP only) no conversation has this session id.
+/// - `NOT_FOUND`: no conversation has this session id; on a socket, the conversation was
+///   deleted meanwhile (a `system` frame with the new conversation's id follows).
+/// - `SHUTTING_DOWN`: (WebSocket only) the server is restarting; the answer in flight was
+///   stopped and saved as it stood, and the socket closes with 1001. Reconnect shortly.
 #[derive(ToSchema, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum ErrorCode {
@@ -145,6 +148,7 @@ pub(crate) enum ErrorCode {
     DatabaseError,
     InternalError,
     NotFound,
+    ShuttingDown,
 }
 
 /// Who wrote a message.
@@ -366,7 +370,8 @@ mod tests {
             | Real::ApiError
             | Real::DatabaseError
             | Real::InternalError
-            | Real::NotFound => code,
+            | Real::NotFound
+            | Real::ShuttingDown => code,
         };
         let real: BTreeSet<String> = [
             Real::ValidationError,
@@ -377,6 +382,7 @@ mod tests {
             Real::DatabaseError,
             Real::InternalError,
             Real::NotFound,
+            Real::ShuttingDown,
         ]
         .into_iter()
         .map(|code| serde_json::to_value(all(code)).unwrap())

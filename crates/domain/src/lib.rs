@@ -13,7 +13,7 @@ pub mod tokens;
 
 pub use model::{
     AnswerMetadata, Conversation, FinishReason, Message, Question, QuestionError, Role, SessionId,
-    SessionIdError, Usage,
+    SessionIdError, SessionTag, Usage,
 };
 pub use ports::{
     LlmError, LlmEvent, LlmPort, LlmRequest, LlmStream, PromptMessage, RepoError, RepoPort,

@@ -28,6 +28,28 @@ impl SessionId {
     pub fn as_uuid(&self) -> Uuid {
         self.0
     }
+
+    /// A short tag for logs: the first 8 hex digits of the id's SHA-256. The id itself grants
+    /// reading and erasing its conversation, so it never goes to a log; an operator who holds an
+    /// id finds its lines with `printf %s "$ID" | sha256sum | cut -c1-8`.
+    pub fn log_tag(&self) -> SessionTag {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(self.to_string().as_bytes());
+        SessionTag([digest[0], digest[1], digest[2], digest[3]])
+    }
+}
+
+/// What logs say instead of a session id (see [`SessionId::log_tag`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionTag([u8; 4]);
+
+impl fmt::Display for SessionTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for byte in self.0 {
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
 }
 
 impl FromStr for SessionId {

@@ -42,6 +42,9 @@ pub enum RepoError {
     /// The database could not be reached or did not answer in time; trying again may work.
     #[error("storage is unavailable: {0}")]
     Unavailable(String),
+    /// The conversation a message was stored into no longer exists: it was erased meanwhile.
+    #[error("the conversation no longer exists")]
+    ConversationGone,
     /// Stored data the domain cannot read (e.g. an unknown role).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),

@@ -21,6 +21,16 @@ use crate::tokens::TokenCounter;
 /// Longest conversation title kept, in characters: enough to recognise it in a list.
 const TITLE_MAX_CHARS: usize = 80;
 
+/// Extra attempts at storing a question: one, for a pooled connection that died since its last
+/// use (a restarted database); a longer outage is reported at once rather than keeping the
+/// visitor waiting before the model is even asked.
+const QUESTION_STORE_RETRIES: u32 = 1;
+
+/// How far past `max_response_tokens`, by our own count, an answer may run before it is cut.
+/// The provider enforces the limit with the model's tokenizer, which can differ from ours by a
+/// fifth or so; the slack keeps honest answers whole while still bounding one that ignores it.
+const RESPONSE_TOKEN_SLACK_DIVISOR: u32 = 4;
+
 /// Tunables of the use case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChatSettings {
@@ -68,6 +78,14 @@ impl ChatSession {
     pub fn history(&self) -> &[HistoryEntry] {
         &self.history
     }
+
+    /// Starts over with a new, not yet stored conversation under a fresh id (the old one was
+    /// erased while this session held it).
+    fn restart(&mut self) {
+        self.conversation = Conversation::new(SessionId::generate());
+        self.history.clear();
+        self.stored = false;
+    }
 }
 
 /// A finished answer.
@@ -96,6 +114,10 @@ pub enum AskError {
     /// The question could not be stored, so the model was not asked.
     #[error("the question could not be stored: {0}")]
     QuestionNotStored(RepoError),
+    /// The conversation was erased while the session held it, so the question was not asked.
+    /// The session has started a new conversation under a new id.
+    #[error("the conversation was erased; a new one was started")]
+    ConversationGone,
     /// The model failed. `partial` is the part of the answer that was streamed before the
     /// failure, stored with finish reason `error`, when there was any.
     #[error("the model failed: {error}")]
@@ -158,7 +180,7 @@ impl ChatService {
     ///
     /// # Errors
     /// [`OpenError::Storage`] when storage cannot be read.
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip_all, err)]
     pub async fn open(&self, requested: Option<&str>) -> Result<(ChatSession, bool), OpenError> {
         if let Some(session_id) = requested.and_then(|s| s.parse::<SessionId>().ok())
             && let Some(conversation) = self.repo.find_conversation(&session_id).await?
@@ -188,14 +210,19 @@ impl ChatService {
     /// `deltas` as they come, stores the answer, and returns it.
     ///
     /// Cancelling `cancel`, or dropping the receiver of `deltas`, stops the answer: the model
-    /// request is dropped and the partial answer is stored with finish reason `cancelled`.
+    /// request is dropped and the partial answer is stored with finish reason `cancelled`. An
+    /// answer longer than the response budget (counted here, not trusting the provider) is cut
+    /// with finish reason `length`.
     ///
     /// # Errors
     /// - [`AskError::QuestionNotStored`]: storage refused the question; the model was not asked.
+    /// - [`AskError::ConversationGone`]: the conversation was erased meanwhile; the model was
+    ///   not asked, and `session` now holds a new conversation under a new id.
     /// - [`AskError::Llm`]: the model failed; any partial answer was stored.
     ///
-    /// An answer that cannot be stored is not an error: it comes back with `store_error` set.
-    #[tracing::instrument(skip_all, fields(session_id = %session.session_id()))]
+    /// An answer that cannot be stored is not an error: it comes back with `store_error` set
+    /// (and, when the conversation was erased meanwhile, `session` starts a new one).
+    #[tracing::instrument(skip_all, fields(session = %session.session_id().log_tag()))]
     pub async fn ask(
         &self,
         session: &mut ChatSession,
@@ -233,10 +260,17 @@ impl ChatService {
 
         let mut stored_question = Message::new(session.conversation.id, Role::User, question_text);
         stored_question.tokens = Some(question_tokens);
-        self.repo
-            .append_message(&stored_question)
+        match self
+            .store_message(&stored_question, QUESTION_STORE_RETRIES)
             .await
-            .map_err(AskError::QuestionNotStored)?;
+        {
+            Ok(()) => {}
+            Err(RepoError::ConversationGone) => {
+                session.restart();
+                return Err(AskError::ConversationGone);
+            }
+            Err(error) => return Err(AskError::QuestionNotStored(error)),
+        }
         session.history.push(question_entry);
 
         let outcome = self.stream(prompt.request, &deltas, &cancel).await;
@@ -265,18 +299,26 @@ impl ChatService {
         });
         let mut stored_answer =
             Message::new(session.conversation.id, Role::Assistant, content.clone());
-        stored_answer.tokens = Some(usage.completion_tokens);
+        // Our own count, not the provider's: it is what later prompts are budgeted with.
+        stored_answer.tokens = Some(completion_tokens);
         stored_answer.metadata = Some(AnswerMetadata {
             finish_reason,
             model: model.clone(),
             usage,
         });
-        let store_error = self.store_answer(&stored_answer).await.err();
-        session.history.push(HistoryEntry {
-            role: Role::Assistant,
-            content: content.as_str().into(),
-            tokens: completion_tokens,
-        });
+        let store_error = self
+            .store_message(&stored_answer, self.settings.answer_store_retries)
+            .await
+            .err();
+        if store_error == Some(RepoError::ConversationGone) {
+            session.restart();
+        } else {
+            session.history.push(HistoryEntry {
+                role: Role::Assistant,
+                content: content.as_str().into(),
+                tokens: completion_tokens,
+            });
+        }
 
         let answer = Answer {
             message_id: stored_answer.id,
@@ -332,6 +374,9 @@ impl ChatService {
         deltas: &mpsc::Sender<String>,
         cancel: &CancellationToken,
     ) -> Streamed {
+        let max_tokens = self.settings.budget.max_response_tokens;
+        let mut cap =
+            ResponseCap::new(max_tokens.saturating_add(max_tokens / RESPONSE_TOKEN_SLACK_DIVISOR));
         let mut content = String::new();
         let started = tokio::select! {
             biased;
@@ -350,14 +395,32 @@ impl ChatService {
                 event = stream.next() => event,
             };
             match event {
-                Some(Ok(LlmEvent::Delta(delta))) => {
+                Some(Ok(LlmEvent::Delta(mut delta))) => {
                     if delta.is_empty() {
                         continue;
                     }
+                    let before = content.len();
                     content.push_str(&delta);
-                    if deltas.send(delta).await.is_err() {
+                    let over = cap.cut(&content, self.counter.as_ref());
+                    if let Some(keep) = over {
+                        content.truncate(keep.max(before));
+                        delta = content[before..].to_owned();
+                    }
+                    if !delta.is_empty() && deltas.send(delta).await.is_err() {
                         debug!("delta receiver gone; stopping the answer");
                         return Streamed::cancelled(content);
+                    }
+                    if over.is_some() {
+                        warn!(
+                            max_tokens,
+                            "the model went past the response limit; the answer was cut"
+                        );
+                        return Streamed::Done {
+                            content,
+                            finish_reason: FinishReason::Length,
+                            usage: None,
+                            model: None,
+                        };
                     }
                 }
                 Some(Ok(LlmEvent::Finished {
@@ -385,21 +448,57 @@ impl ChatService {
         }
     }
 
-    async fn store_answer(&self, message: &Message) -> Result<(), RepoError> {
+    /// Stores `message`, trying again up to `retries` times after failures that may pass.
+    async fn store_message(&self, message: &Message, retries: u32) -> Result<(), RepoError> {
         let mut wait = self.settings.answer_store_backoff;
         let mut attempt = 0;
         loop {
             match self.repo.append_message(message).await {
                 Ok(()) => return Ok(()),
-                Err(error) if attempt < self.settings.answer_store_retries => {
+                Err(error @ (RepoError::ConversationGone | RepoError::Corrupt(_))) => {
+                    return Err(error);
+                }
+                Err(error) if attempt < retries => {
                     attempt += 1;
-                    warn!(%error, attempt, "storing the answer failed; retrying");
+                    warn!(%error, attempt, role = message.role.as_str(), "storing a message failed; retrying");
                     tokio::time::sleep(wait).await;
                     wait = wait.saturating_mul(2);
                 }
                 Err(error) => return Err(error),
             }
         }
+    }
+}
+
+/// Holds an answer to a token budget by our own count, counting only when it could be over:
+/// a token is at least one byte, so a text of `n` bytes under a count of `c` has room for at
+/// least `max - c` more bytes. An answer well within the budget is counted once or twice.
+struct ResponseCap {
+    max_tokens: u32,
+    /// Texts up to this many bytes are known to fit.
+    fits_up_to: usize,
+}
+
+impl ResponseCap {
+    fn new(max_tokens: u32) -> Self {
+        Self {
+            max_tokens,
+            fits_up_to: usize::try_from(max_tokens).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// `None` while `text` fits; otherwise the byte length of its longest prefix that does.
+    fn cut(&mut self, text: &str, counter: &dyn TokenCounter) -> Option<usize> {
+        if text.len() <= self.fits_up_to {
+            return None;
+        }
+        let tokens = counter.count(text);
+        if tokens <= self.max_tokens {
+            let room = usize::try_from(self.max_tokens - tokens).unwrap_or(usize::MAX);
+            self.fits_up_to = text.len().saturating_add(room);
+            return None;
+        }
+        Some(counter.truncate(text, self.max_tokens).len())
     }
 }
 

@@ -8,6 +8,26 @@ use tiktoken_rs::CoreBPE;
 /// Counts tokens of a text the way the model's tokenizer would (near enough for a budget).
 pub trait TokenCounter: Send + Sync + fmt::Debug + 'static {
     fn count(&self, text: &str) -> u32;
+
+    /// The longest prefix of `text` that is at most `max_tokens` tokens, cut at a character
+    /// boundary. The default cuts by counting, for counters that cannot do better.
+    fn truncate<'a>(&self, text: &'a str, max_tokens: u32) -> &'a str {
+        if self.count(text) <= max_tokens {
+            return text;
+        }
+        // Binary search over character boundaries: counts grow with the prefix.
+        let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        let (mut fits, mut over) = (0, bounds.len());
+        while over - fits > 1 {
+            let mid = (fits + over) / 2;
+            if self.count(&text[..bounds[mid]]) <= max_tokens {
+                fits = mid;
+            } else {
+                over = mid;
+            }
+        }
+        &text[..bounds[fits]]
+    }
 }
 
 /// `cl100k_base`, the tokenizer of most chat models' families; exact for OpenAI models and
@@ -46,6 +66,25 @@ impl TokenCounter for TiktokenCounter {
     fn count(&self, text: &str) -> u32 {
         u32::try_from(self.bpe.encode_ordinary(text).len()).unwrap_or(u32::MAX)
     }
+
+    fn truncate<'a>(&self, text: &'a str, max_tokens: u32) -> &'a str {
+        let tokens = self.bpe.encode_ordinary(text);
+        let keep = usize::try_from(max_tokens).unwrap_or(usize::MAX);
+        if tokens.len() <= keep {
+            return text;
+        }
+        // The kept tokens' bytes are a prefix of the text; a token may end inside a character,
+        // so step back to the boundary before it.
+        let mut end = self
+            .bpe
+            .decode_bytes(&tokens[..keep])
+            .map_or(0, |bytes| bytes.len())
+            .min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        &text[..end]
+    }
 }
 
 #[cfg(test)]
@@ -57,5 +96,38 @@ mod tests {
         let counter = TiktokenCounter::new();
         assert_eq!(counter.count(""), 0);
         assert_eq!(counter.count("hello world"), 2);
+    }
+
+    #[test]
+    fn truncates_to_a_token_budget_at_a_character_boundary() {
+        let counter = TiktokenCounter::new();
+        assert_eq!(counter.truncate("hello world", 5), "hello world");
+        assert_eq!(counter.truncate("hello world again", 2), "hello world");
+        assert_eq!(counter.truncate("hello", 0), "");
+        // Characters that take several tokens are never split.
+        let text = "Zürich 🦀🦀🦀 Bäckerei Müller";
+        for max in 0..counter.count(text) {
+            let kept = counter.truncate(text, max);
+            assert!(text.starts_with(kept));
+            assert!(counter.count(kept) <= max, "{max}: {kept:?}");
+        }
+    }
+
+    /// Counts one token per character: the default `truncate` must agree with it.
+    #[derive(Debug)]
+    struct PerChar;
+
+    impl TokenCounter for PerChar {
+        fn count(&self, text: &str) -> u32 {
+            text.chars().count() as u32
+        }
+    }
+
+    #[test]
+    fn the_default_truncation_keeps_the_longest_prefix_that_fits() {
+        assert_eq!(PerChar.truncate("abcdef", 3), "abc");
+        assert_eq!(PerChar.truncate("äöü", 2), "äö");
+        assert_eq!(PerChar.truncate("abc", 9), "abc");
+        assert_eq!(PerChar.truncate("abc", 0), "");
     }
 }

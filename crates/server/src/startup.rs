@@ -14,11 +14,12 @@ use domain::prompt::PromptBudget;
 use domain::{ChatService, ChatSettings, LlmPort, RepoPort, TiktokenCounter};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
-use tracing::info;
+use tracing::{info, warn};
 use tracing_actix_web::TracingLogger;
 
 use crate::config::{Settings, Summary};
 use crate::metered::{self, MeteredLlm, MeteredRepo};
+use crate::telemetry::RedactedRootSpan;
 
 /// How long to wait for the database at start before giving up with a clear error.
 const DATABASE_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,6 +27,9 @@ const DATABASE_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DATABASE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Server pings keep NAT and proxies from dropping quiet sockets; well under common 60 s limits.
 const WS_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(20);
+/// How long past `SHUTDOWN_GRACE` the server waits for the answers it stopped then to be stored
+/// (with their retries, well under a second) and their clients told, before it exits anyway.
+const SHUTDOWN_STORE_MARGIN: Duration = Duration::from_secs(5);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +53,7 @@ pub struct Application {
     port: u16,
     server: Server,
     shutdown: CancellationToken,
+    shutdown_deadline: CancellationToken,
     grace: Duration,
 }
 
@@ -138,6 +143,7 @@ impl Application {
             },
         );
         let shutdown = CancellationToken::new();
+        let shutdown_deadline = CancellationToken::new();
         let state = AppState {
             chat,
             resume,
@@ -148,16 +154,18 @@ impl Application {
                 ..WsSettings::default()
             },
             shutdown: shutdown.clone(),
+            shutdown_deadline: shutdown_deadline.clone(),
             offline,
             limits,
             metrics,
         };
 
         let address = format!("{}:{}", settings.host, settings.port);
-        let listener = TcpListener::bind(&address).map_err(|source| StartError::Bind {
-            address: address.clone(),
-            source,
-        })?;
+        let listener =
+            listen(&address, settings.listen_backlog).map_err(|source| StartError::Bind {
+                address: address.clone(),
+                source,
+            })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartError::Bind {
@@ -170,7 +178,7 @@ impl Application {
             App::new()
                 .wrap(security_headers())
                 .wrap(middleware::NormalizePath::trim())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .configure(api_actix::configure(state.clone()))
         })
         // A chat streams many small frames: without this, Nagle's algorithm holds a delta
@@ -182,7 +190,7 @@ impl Application {
             source,
         })?
         .disable_signals()
-        .shutdown_timeout(grace.as_secs().max(1))
+        .shutdown_timeout((grace + SHUTDOWN_STORE_MARGIN).as_secs())
         .run();
 
         info!(
@@ -195,6 +203,7 @@ impl Application {
             port,
             server,
             shutdown,
+            shutdown_deadline,
             grace,
         })
     }
@@ -209,11 +218,14 @@ impl Application {
         Stopper {
             handle: self.server.handle(),
             shutdown: self.shutdown.clone(),
+            shutdown_deadline: self.shutdown_deadline.clone(),
+            grace: self.grace,
         }
     }
 
     /// Serves until SIGINT or SIGTERM (or a [`Stopper`]); then stops accepting, lets answers in
-    /// flight finish, closes sockets with 1001 and returns.
+    /// flight finish for up to `SHUTDOWN_GRACE`, stops and stores those still running then
+    /// (telling their clients), closes sockets with 1001 and returns.
     ///
     /// # Errors
     /// An I/O error of the server.
@@ -224,6 +236,7 @@ impl Application {
             wait_for_signal().await;
             info!(grace_secs = grace.as_secs(), "shutting down");
             stopper.stop().await;
+            info!("stopped");
         });
         self.server.await
     }
@@ -243,13 +256,48 @@ impl Application {
 pub struct Stopper {
     handle: ServerHandle,
     shutdown: CancellationToken,
+    shutdown_deadline: CancellationToken,
+    grace: Duration,
 }
 
 impl Stopper {
+    /// Stops accepting, closes idle sockets with 1001, lets answers in flight finish for up to
+    /// the grace, then stops those still running (they are stored as they stand and their
+    /// clients told), and returns once every connection is closed.
     pub async fn stop(&self) {
         self.shutdown.cancel();
+        let deadline = self.shutdown_deadline.clone();
+        let grace = self.grace;
+        let timer = tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            warn!(
+                grace_secs = grace.as_secs(),
+                "the shutdown grace ran out: stopping the answers still in flight"
+            );
+            deadline.cancel();
+        });
         self.handle.stop(true).await;
+        timer.abort();
     }
+}
+
+/// A listening socket on `address` with room for `backlog` pending connections.
+fn listen(address: &str, backlog: u32) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    use std::net::ToSocketAddrs;
+
+    let addr = address.to_socket_addrs()?.next().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            "the host name resolves to no address",
+        )
+    })?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    // As std does: a restarted server can bind while old connections linger in TIME_WAIT.
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+    Ok(socket.into())
 }
 
 /// Content-Security-Policy of every response: scripts and connections only from this origin

@@ -1,16 +1,20 @@
-//! `GET /ws`: one task per socket that reads frames, runs at most one answer at a time, and
-//! forwards its deltas as they come.
+//! `GET /ws`: one task per socket that reads frames and runs at most one answer at a time, and
+//! beside it one writer task that alone writes to the client, so that a client that stops
+//! reading can never stall the loop that reads `cancel`, answers pings and keeps time.
 
 pub mod frames;
+mod guard;
+mod outbox;
 
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::{HttpRequest, HttpResponse, rt, web};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
-use domain::{Answer, AskError, ChatSession, LlmError, Question, QuestionError};
-use serde::Deserialize;
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, rt, web};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError};
+use domain::{Answer, AskError, ChatSession, LlmError, Question, QuestionError, RepoError};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -21,17 +25,28 @@ use crate::AppState;
 use crate::error::ErrorCode;
 use crate::limits::SocketPermit;
 use frames::{ClientFrame, FrameError, ServerFrame, WireUsage, parse_client_frame};
+use guard::FrameSizeGuard;
+use outbox::{Closed, Outbox};
 
-/// Deltas buffered between the answer task and the socket. Small: a slow client slows its own
-/// answer (and only its own), rather than growing memory.
+/// Deltas buffered between the answer task and the socket loop. The loop hands each one to the
+/// writer at once, so this only smooths bursts.
 const DELTA_BUFFER: usize = 64;
 
 /// Heartbeats without any frame from the peer (pongs count) before it is taken as gone.
 const MISSED_HEARTBEATS: u32 = 3;
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct ConnectQuery {
-    session_id: Option<String>,
+/// The `session_id` a client asked for: the one value of the parameter, or none when it is
+/// absent or given more than once (an ambiguous id is treated as unknown, not refused).
+fn requested_session(req: &HttpRequest) -> Option<String> {
+    let pairs: Vec<(String, String)> =
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map(web::Query::into_inner)
+            .unwrap_or_default();
+    let mut ids = pairs.into_iter().filter(|(key, _)| key == "session_id");
+    match (ids.next(), ids.next()) {
+        (Some((_, id)), None) => Some(id),
+        _ => None,
+    }
 }
 
 /// Upgrades to a WebSocket and hands the socket to its own task.
@@ -39,13 +54,21 @@ pub(crate) async fn connect(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
-    query: web::Query<ConnectQuery>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let limits = Arc::clone(&state.limits);
     let client_ip = limits.client_ip(&req);
     let admitted = limits
         .check_origin(&req)
         .and_then(|()| limits.admit(client_ip));
+    let settings = state.ws;
+    // actix-ws reads the request payload as it is; hand it one that refuses an oversized frame
+    // at its header (see `guard`). `web::Payload` can only be made by extracting it from a
+    // request payload, so the guarded stream goes through that.
+    let guarded: std::pin::Pin<Box<dyn futures::Stream<Item = _>>> = Box::pin(FrameSizeGuard::new(
+        body.into_inner(),
+        settings.max_frame_bytes,
+    ));
+    let body = web::Payload::from_request(&req, &mut Payload::from(guarded)).into_inner()?;
     let (response, session, stream) = actix_ws::handle(&req, body)?;
     let permit = match admitted {
         Ok(permit) => permit,
@@ -62,18 +85,18 @@ pub(crate) async fn connect(
             return Ok(response);
         }
     };
-    let settings = state.ws;
     let stream = stream
         .max_frame_size(settings.max_frame_bytes)
         .aggregate_continuations()
         .max_continuation_size(settings.max_frame_bytes);
-    let span = info_span!("ws", request_id = %Uuid::new_v4(), session_id = tracing::field::Empty);
-    let requested = query.into_inner().session_id;
+    let span = info_span!("ws", request_id = %Uuid::new_v4(), session = tracing::field::Empty);
+    let requested = requested_session(&req);
     let client = Client {
         ip: client_ip,
         _permit: permit,
     };
-    rt::spawn(run(state.into_inner(), session, stream, requested, client).instrument(span));
+    let outbox = Outbox::spawn(session, settings.send_timeout());
+    rt::spawn(run(state.into_inner(), outbox, stream, requested, client).instrument(span));
     Ok(response)
 }
 
@@ -95,7 +118,7 @@ struct InFlight {
 
 /// Why the socket loop ended.
 enum Ending {
-    /// The client went away or closed; nothing more to send.
+    /// The client went away, or stopped reading; nothing more can be sent.
     ClientGone,
     /// Close with this code and reason.
     Close(CloseCode, &'static str),
@@ -103,7 +126,7 @@ enum Ending {
 
 async fn run(
     state: Arc<AppState>,
-    mut ws: Session,
+    ws: Outbox,
     mut stream: AggregatedMessageStream,
     requested: Option<String>,
     client: Client,
@@ -113,22 +136,22 @@ async fn run(
         Err(err) => {
             error!(error = %err, "could not open the conversation");
             let _ = send(
-                &mut ws,
+                &ws,
                 &ServerFrame::Error {
                     error: "The conversation could not be loaded because storage is unavailable. \
                             Please reconnect in a moment.",
                     code: ErrorCode::DatabaseError,
                     retry_after: None,
                 },
-            )
-            .await;
-            let _ = ws
-                .close(Some(close_reason(CloseCode::Error, "storage unavailable")))
-                .await;
+            );
+            ws.close(close_reason(CloseCode::Error, "storage unavailable"));
             return;
         }
     };
-    tracing::Span::current().record("session_id", tracing::field::display(chat.session_id()));
+    tracing::Span::current().record(
+        "session",
+        tracing::field::display(chat.session_id().log_tag()),
+    );
     info!(resumed, "socket opened");
     let _open = OpenSocketGauge::new();
 
@@ -141,7 +164,7 @@ async fn run(
         session_id: chat.session_id().to_string(),
         resumed,
     };
-    if send(&mut ws, &hello).await.is_err() {
+    if send(&ws, &hello).is_err() {
         return;
     }
 
@@ -157,23 +180,22 @@ async fn run(
     let mut last_heard = Instant::now();
     let mut last_used = Instant::now();
 
+    // Set when the shutdown grace ran out and this socket's answer was stopped for it.
+    let mut stopped_for_shutdown = false;
     let ending = loop {
         tokio::select! {
             message = stream.recv() => {
                 last_heard = Instant::now();
                 match message {
                     None => break Ending::ClientGone,
-                    Some(Err(actix_ws::ProtocolError::Overflow)) => {
-                        break Ending::Close(CloseCode::Size, "frame too big");
-                    }
                     Some(Err(err)) => {
-                        debug!(error = %err, "protocol error");
-                        break Ending::Close(CloseCode::Protocol, "protocol error");
+                        let (code, reason) = protocol_close(&err);
+                        debug!(error = %err, ?code, "protocol error");
+                        break Ending::Close(code, reason);
                     }
                     Some(Ok(AggregatedMessage::Text(text))) => {
                         last_used = Instant::now();
-                        let outcome = on_text(&state, &mut ws, &text, &mut chat, &mut in_flight, client.ip).await;
-                        match outcome {
+                        match on_text(&state, &ws, &text, &mut chat, &mut in_flight, client.ip) {
                             Ok(Some(receiver)) => deltas = Some(receiver),
                             Ok(None) => {}
                             Err(Closed) => break Ending::ClientGone,
@@ -186,12 +208,12 @@ async fn run(
                             code: ErrorCode::ValidationError,
                             retry_after: None,
                         };
-                        if send(&mut ws, &frame).await.is_err() {
+                        if send(&ws, &frame).is_err() {
                             break Ending::ClientGone;
                         }
                     }
                     Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                        if ws.pong(&bytes).await.is_err() {
+                        if ws.pong(bytes).is_err() {
                             break Ending::ClientGone;
                         }
                     }
@@ -205,7 +227,7 @@ async fn run(
             delta = next_delta(&mut deltas) => {
                 match delta {
                     Some(delta) => {
-                        if send(&mut ws, &ServerFrame::Delta { delta: &delta }).await.is_err() {
+                        if send(&ws, &ServerFrame::Delta { delta: &delta }).is_err() {
                             break Ending::ClientGone;
                         }
                     }
@@ -220,11 +242,12 @@ async fn run(
                 // Every delta was queued before the task ended: send the rest first.
                 if let Some(mut receiver) = deltas.take() {
                     while let Ok(delta) = receiver.try_recv() {
-                        if send(&mut ws, &ServerFrame::Delta { delta: &delta }).await.is_err() {
+                        if send(&ws, &ServerFrame::Delta { delta: &delta }).is_err() {
                             break;
                         }
                     }
                 }
+                let asked_in = backup.session_id();
                 let result = match joined {
                     Ok((session, result)) => {
                         chat = Some(session);
@@ -236,8 +259,23 @@ async fn run(
                         None
                     }
                 };
-                if report(&mut ws, result).await.is_err() {
+                if report(&ws, result).is_err() {
                     break Ending::ClientGone;
+                }
+                if let Some(session) = &chat
+                    && session.session_id() != asked_in
+                    && announce_new_conversation(&ws, session).is_err()
+                {
+                    break Ending::ClientGone;
+                }
+                if stopped_for_shutdown {
+                    let _ = send_error(
+                        &ws,
+                        "The server is restarting, so this answer was stopped and saved as it \
+                         stood. Reconnect in a moment to go on.",
+                        ErrorCode::ShuttingDown,
+                    );
+                    break Ending::Close(CloseCode::Away, "server restarting");
                 }
             }
             _ = heartbeat.tick() => {
@@ -248,12 +286,22 @@ async fn run(
                     debug!("no pong for {MISSED_HEARTBEATS} heartbeats; the peer is gone");
                     break Ending::ClientGone;
                 }
-                if ws.ping(b"").await.is_err() {
+                if ws.ping().is_err() {
                     break Ending::ClientGone;
                 }
             }
+            () = ws.gone() => break Ending::ClientGone,
             () = state.shutdown.cancelled(), if in_flight.is_none() => {
                 break Ending::Close(CloseCode::Away, "server shutting down");
+            }
+            () = state.shutdown_deadline.cancelled(), if !stopped_for_shutdown && in_flight.is_some() => {
+                // The grace is over: stop the answer; the task stores it as it stands and its
+                // result comes through `join` above, followed by the notice and 1001.
+                warn!("shutdown grace ran out; stopping the answer in flight");
+                stopped_for_shutdown = true;
+                if let Some(flight) = &in_flight {
+                    flight.cancel.cancel();
+                }
             }
         }
     };
@@ -266,9 +314,49 @@ async fn run(
         Ending::ClientGone => info!("socket gone"),
         Ending::Close(code, reason) => {
             info!(?code, reason, "closing socket");
-            let _ = ws.close(Some(close_reason(code, reason))).await;
+            ws.close(close_reason(code, reason));
         }
     }
+}
+
+/// The close code for a failure to read the client's frames.
+fn protocol_close(err: &ProtocolError) -> (CloseCode, &'static str) {
+    match err {
+        ProtocolError::Overflow => (CloseCode::Size, "message too big"),
+        ProtocolError::Io(io) => {
+            let refused_at_header = io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<PayloadError>())
+                .is_some_and(|inner| matches!(inner, PayloadError::Overflow));
+            if refused_at_header || io.to_string().contains("maximum continuation size") {
+                (CloseCode::Size, "message too big")
+            } else if io.kind() == std::io::ErrorKind::InvalidData {
+                // actix-ws reports text that is not UTF-8 this way, and only that.
+                (CloseCode::Invalid, "text is not valid UTF-8")
+            } else {
+                (CloseCode::Protocol, "protocol error")
+            }
+        }
+        _ => (CloseCode::Protocol, "protocol error"),
+    }
+}
+
+/// Tells the client the id of the conversation its socket now holds, after the one it had was
+/// erased meanwhile.
+fn announce_new_conversation(ws: &Outbox, session: &ChatSession) -> Result<(), Closed> {
+    info!(new_session = %session.session_id().log_tag(), "conversation erased; a new one started");
+    tracing::Span::current().record(
+        "session",
+        tracing::field::display(session.session_id().log_tag()),
+    );
+    send(
+        ws,
+        &ServerFrame::System {
+            message: "This conversation was deleted, so a new one has started.",
+            session_id: session.session_id().to_string(),
+            resumed: false,
+        },
+    )
 }
 
 /// Counts an open socket in the `resume_chat_ws_connections` gauge while it lives.
@@ -287,13 +375,10 @@ impl Drop for OpenSocketGauge {
     }
 }
 
-/// The socket is closed; nothing more can be sent.
-struct Closed;
-
 /// Handles one text frame. Returns the delta receiver of an answer it started.
-async fn on_text(
+fn on_text(
     state: &Arc<AppState>,
-    ws: &mut Session,
+    ws: &Outbox,
     text: &str,
     chat: &mut Option<ChatSession>,
     in_flight: &mut Option<InFlight>,
@@ -303,7 +388,7 @@ async fn on_text(
         Ok(frame) => frame,
         Err(err) => {
             let message = frame_error_message(&err);
-            send_error(ws, &message, ErrorCode::ValidationError).await?;
+            send_error(ws, &message, ErrorCode::ValidationError)?;
             return Ok(None);
         }
     };
@@ -321,9 +406,22 @@ async fn on_text(
                     ws,
                     "An answer is still being written. Wait for it, or send {\"type\":\"cancel\"} to stop it.",
                     ErrorCode::Busy,
-                )
-                .await?;
+                )?;
                 return Ok(None);
+            };
+            // Checked before the rate limit: a question refused as empty or too long does not
+            // spend the visitor's quota.
+            let question = match Question::new(&raw, state.ws.max_question_chars) {
+                Ok(question) => question,
+                Err(err) => {
+                    *chat = Some(session);
+                    send_error(
+                        ws,
+                        &question_error_message(&err),
+                        ErrorCode::ValidationError,
+                    )?;
+                    return Ok(None);
+                }
             };
             if let Err(wait) = state.limits.check_question(client_ip) {
                 *chat = Some(session);
@@ -339,23 +437,9 @@ async fn on_text(
                         code: ErrorCode::RateLimitExceeded,
                         retry_after: Some(seconds),
                     },
-                )
-                .await?;
+                )?;
                 return Ok(None);
             }
-            let question = match Question::new(&raw, state.ws.max_question_chars) {
-                Ok(question) => question,
-                Err(err) => {
-                    *chat = Some(session);
-                    send_error(
-                        ws,
-                        &question_error_message(&err),
-                        ErrorCode::ValidationError,
-                    )
-                    .await?;
-                    return Ok(None);
-                }
-            };
             metrics::counter!("resume_chat_questions_total").increment(1);
             let (sender, receiver) = mpsc::channel(DELTA_BUFFER);
             let cancel = CancellationToken::new();
@@ -381,29 +465,38 @@ async fn on_text(
 }
 
 /// Sends the outcome of an answer: the `response` frame and/or the error frames it calls for.
-async fn report(ws: &mut Session, result: Option<Result<Answer, AskError>>) -> Result<(), Closed> {
+fn report(ws: &Outbox, result: Option<Result<Answer, AskError>>) -> Result<(), Closed> {
     let Some(result) = result else {
         return send_error(
             ws,
             "Something went wrong while answering. Please try again.",
             ErrorCode::InternalError,
-        )
-        .await;
+        );
     };
     match result {
         Ok(answer) => {
-            send_response(ws, &answer).await?;
-            if let Some(err) = &answer.store_error {
-                warn!(error = %err, message_id = %answer.message_id, "answer not stored");
-                send_error(
-                    ws,
-                    "The answer above could not be saved, so it will be missing from this \
-                     conversation's history.",
-                    ErrorCode::DatabaseError,
-                )
-                .await?;
+            send_response(ws, &answer)?;
+            match &answer.store_error {
+                None => Ok(()),
+                Some(RepoError::ConversationGone) => {
+                    info!(message_id = %answer.message_id, "answer not stored: the conversation was erased");
+                    send_error(
+                        ws,
+                        "This conversation was deleted while the answer above was being written, \
+                         so the answer was not saved.",
+                        ErrorCode::NotFound,
+                    )
+                }
+                Some(err) => {
+                    warn!(error = %err, message_id = %answer.message_id, "answer not stored");
+                    send_error(
+                        ws,
+                        "The answer above could not be saved, so it will be missing from this \
+                         conversation's history.",
+                        ErrorCode::DatabaseError,
+                    )
+                }
             }
-            Ok(())
         }
         Err(AskError::QuestionNotStored(err)) => {
             warn!(error = %err, "question not stored");
@@ -413,7 +506,15 @@ async fn report(ws: &mut Session, result: Option<Result<Answer, AskError>>) -> R
                  moment.",
                 ErrorCode::DatabaseError,
             )
-            .await
+        }
+        Err(AskError::ConversationGone) => {
+            info!("question not asked: the conversation was erased");
+            send_error(
+                ws,
+                "This conversation was deleted, so your question was not asked. Please ask it \
+                 again to start a new conversation.",
+                ErrorCode::NotFound,
+            )
         }
         Err(AskError::Llm { error, partial }) => {
             warn!(%error, partial = partial.is_some(), "the model failed");
@@ -455,12 +556,11 @@ async fn report(ws: &mut Session, result: Option<Result<Answer, AskError>>) -> R
                     retry_after,
                 },
             )
-            .await
         }
     }
 }
 
-async fn send_response(ws: &mut Session, answer: &Answer) -> Result<(), Closed> {
+fn send_response(ws: &Outbox, answer: &Answer) -> Result<(), Closed> {
     let frame = ServerFrame::Response {
         response: &answer.content,
         message_id: answer.message_id.to_string(),
@@ -470,10 +570,10 @@ async fn send_response(ws: &mut Session, answer: &Answer) -> Result<(), Closed> 
             completion_tokens: answer.usage.completion_tokens,
         },
     };
-    send(ws, &frame).await
+    send(ws, &frame)
 }
 
-async fn send_error(ws: &mut Session, message: &str, code: ErrorCode) -> Result<(), Closed> {
+fn send_error(ws: &Outbox, message: &str, code: ErrorCode) -> Result<(), Closed> {
     send(
         ws,
         &ServerFrame::Error {
@@ -482,10 +582,10 @@ async fn send_error(ws: &mut Session, message: &str, code: ErrorCode) -> Result<
             retry_after: None,
         },
     )
-    .await
 }
 
-async fn send(ws: &mut Session, frame: &ServerFrame<'_>) -> Result<(), Closed> {
+/// Queues `frame` for the client, counting errors and answers in the metrics.
+fn send(ws: &Outbox, frame: &ServerFrame<'_>) -> Result<(), Closed> {
     match frame {
         ServerFrame::Error { code, .. } => {
             metrics::counter!("resume_chat_errors_total", "code" => code.as_str()).increment(1);
@@ -496,7 +596,7 @@ async fn send(ws: &mut Session, frame: &ServerFrame<'_>) -> Result<(), Closed> {
         }
         ServerFrame::System { .. } | ServerFrame::Delta { .. } => {}
     }
-    ws.text(frame.to_json()).await.map_err(|_| Closed)
+    ws.text(frame.to_json())
 }
 
 async fn next_delta(deltas: &mut Option<mpsc::Receiver<String>>) -> Option<String> {

@@ -211,9 +211,10 @@ async fn question_is_stored_before_the_model_is_called_and_answer_before_it_is_r
         .times(1)
         .in_sequence(&mut seq)
         .withf(|m| {
+            // The stored count is ours (3 words), not the provider's 7.
             m.role == Role::Assistant
                 && m.content == "Rust and Go."
-                && m.tokens == Some(7)
+                && m.tokens == Some(3)
                 && m.metadata
                     == Some(AnswerMetadata {
                         finish_reason: FinishReason::Stop,
@@ -291,8 +292,9 @@ async fn prompt_carries_rules_resume_history_then_question() {
 async fn question_not_stored_means_the_model_is_not_asked() {
     let mut repo = MockRepoPort::new();
     repo.expect_create_conversation().returning(|_| Ok(()));
+    // The first attempt and one retry.
     repo.expect_append_message()
-        .times(1)
+        .times(2)
         .returning(|_| Err(RepoError::Unavailable("gone".into())));
     let mut llm = MockLlmPort::new();
     llm.expect_stream_answer().never();
@@ -565,4 +567,143 @@ async fn history_grows_with_each_exchange_and_feeds_the_next_prompt() {
         .map(|m| m.content.to_string())
         .collect();
     assert_eq!(second, vec!["one", "answer", "two"]);
+}
+
+#[tokio::test]
+async fn question_store_is_retried_once_after_a_dead_connection() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    let attempts = Arc::new(Mutex::new(0));
+    let counted = Arc::clone(&attempts);
+    repo.expect_append_message()
+        .withf(|m| m.role == Role::User)
+        .returning(move |_| {
+            let mut n = counted.lock().unwrap();
+            *n += 1;
+            if *n == 1 {
+                Err(RepoError::Unavailable("connection reset".into()))
+            } else {
+                Ok(())
+            }
+        });
+    repo.expect_append_message()
+        .withf(|m| m.role == Role::Assistant)
+        .returning(|_| Ok(()));
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer()
+        .returning(|_| Ok(answer_stream(&["fine"])));
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (result, _) = ask_collecting(&service, &mut session, "hello?").await;
+    assert_eq!(result.unwrap().content, "fine");
+    assert_eq!(*attempts.lock().unwrap(), 2);
+}
+
+#[tokio::test]
+async fn an_erased_conversation_starts_a_new_one_and_the_question_is_not_asked() {
+    let conversation = existing_conversation();
+    let old_id = conversation.session_id;
+    let mut repo = MockRepoPort::new();
+    repo.expect_find_conversation()
+        .returning(move |_| Ok(Some(conversation.clone())));
+    repo.expect_load_history().returning(|_| Ok(Vec::new()));
+    // Not retried: the conversation will not come back.
+    repo.expect_append_message()
+        .times(1)
+        .returning(|_| Err(RepoError::ConversationGone));
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().never();
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(Some(&old_id.to_string())).await.unwrap();
+    let (result, _) = ask_collecting(&service, &mut session, "still there?").await;
+    assert_eq!(result.unwrap_err(), AskError::ConversationGone);
+    assert_ne!(session.session_id(), old_id);
+    assert!(session.history().is_empty());
+}
+
+#[tokio::test]
+async fn a_conversation_erased_mid_answer_reports_the_answer_unsaved_and_starts_over() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation()
+        .times(2)
+        .returning(|_| Ok(()));
+    repo.expect_append_message()
+        .withf(|m| m.role == Role::User)
+        .returning(|_| Ok(()));
+    repo.expect_append_message()
+        .times(1)
+        .withf(|m| m.role == Role::Assistant && m.content == "fine")
+        .returning(|_| Err(RepoError::ConversationGone));
+    repo.expect_append_message()
+        .withf(|m| m.role == Role::Assistant && m.content == "again")
+        .returning(|_| Ok(()));
+    let mut llm = MockLlmPort::new();
+    let mut answers = vec!["again", "fine"];
+    llm.expect_stream_answer()
+        .returning(move |_| Ok(answer_stream(&[answers.pop().unwrap()])));
+
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    let first_id = session.session_id();
+    let (result, _) = ask_collecting(&service, &mut session, "hello?").await;
+    let answer = result.unwrap();
+    assert_eq!(answer.store_error, Some(RepoError::ConversationGone));
+    let second_id = session.session_id();
+    assert_ne!(second_id, first_id);
+    // The next question stores a new conversation under the new id.
+    let (result, _) = ask_collecting(&service, &mut session, "hello again?").await;
+    assert_eq!(result.unwrap().store_error, None);
+    assert_eq!(session.session_id(), second_id);
+    assert_eq!(session.history().len(), 2);
+}
+
+#[tokio::test]
+async fn an_answer_past_the_response_budget_is_cut_by_our_own_count() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    repo.expect_append_message()
+        .withf(|m| m.role == Role::User)
+        .returning(|_| Ok(()));
+    // A budget of 4 words, plus a quarter of slack: 5 words are kept, and counted by us.
+    repo.expect_append_message()
+        .times(1)
+        .withf(|m| {
+            m.role == Role::Assistant
+                && m.content == "one two three four five "
+                && m.tokens == Some(5)
+                && m.metadata.as_ref().map(|d| d.finish_reason) == Some(FinishReason::Length)
+        })
+        .returning(|_| Ok(()));
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().returning(|_| {
+        Ok(answer_stream(&[
+            "one two ",
+            "three ",
+            "four five six ",
+            "seven ",
+            "eight",
+        ]))
+    });
+    let service = ChatService::new(
+        Arc::new(repo),
+        Arc::new(llm),
+        Arc::new(WordCounter),
+        &resume(),
+        ChatSettings {
+            budget: PromptBudget {
+                max_context_tokens: 8000,
+                max_response_tokens: 4,
+            },
+            ..settings()
+        },
+    );
+    let (mut session, _) = service.open(None).await.unwrap();
+    let (result, deltas) = ask_collecting(&service, &mut session, "count").await;
+    let answer = result.unwrap();
+    assert_eq!(answer.finish_reason, FinishReason::Length);
+    assert_eq!(answer.content, "one two three four five ");
+    assert_eq!(deltas.concat(), answer.content);
+    assert_eq!(session.history()[1].tokens, 5);
 }
