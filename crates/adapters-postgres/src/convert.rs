@@ -136,6 +136,24 @@ pub(crate) fn repo_error(err: DbErr) -> RepoError {
     }
 }
 
+/// Whether `err` says the pooled connection used had died (a restarted or failed-over database
+/// kills every idle connection): another connection may well work.
+pub(crate) fn is_dead_connection(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match &**e {
+                sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+                // 57P01 admin shutdown, 57P02 crash shutdown: the server ended this connection.
+                sqlx::Error::Database(db) => db
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some_and(|pg| matches!(pg.code(), "57P01" | "57P02")),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 fn is_foreign_key_violation(err: &DbErr) -> bool {
     match err {
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {

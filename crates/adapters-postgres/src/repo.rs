@@ -23,8 +23,8 @@ use crate::connect::{
     sqlite_target,
 };
 use crate::convert::{
-    conversation_from_model, message_from_model, metadata_to_json, repo_error, timestamp_value,
-    tokens_to_db,
+    conversation_from_model, is_dead_connection, message_from_model, metadata_to_json, repo_error,
+    timestamp_value, tokens_to_db,
 };
 use crate::entity::{conversations, messages};
 
@@ -54,6 +54,8 @@ pub struct SeaOrmRepo {
     writes_failing: Arc<AtomicBool>,
     /// The SQLite database file, to notice it removed or replaced under the server.
     file: Option<Arc<SqliteFile>>,
+    /// Connections in the pool at most: how many dead ones a statement may run into in a row.
+    pool_size: u32,
 }
 
 /// A SQLite database file and the identity (device, inode) it had when opened.
@@ -203,6 +205,7 @@ impl SeaOrmRepo {
             url: redacted.into(),
             writes_failing: Arc::new(AtomicBool::new(false)),
             file: sqlite_file.map(|path| Arc::new(SqliteFile::opened(&path))),
+            pool_size: std::cmp::max(options.pool_size, 1),
         })
     }
 
@@ -266,6 +269,27 @@ impl SeaOrmRepo {
             }
         }
         result
+    }
+
+    /// Runs `statement`, again on another connection when the one it got had died under it, up
+    /// to once per pooled connection (each failed attempt discards one); any other outcome is
+    /// final. Only for statements that may run twice: reads, and inserts that ignore a
+    /// duplicate or fail on one.
+    async fn on_live_connection<T, F, Fut>(&self, statement: F) -> Result<T, DbErr>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, DbErr>>,
+    {
+        let mut attempts = 0;
+        loop {
+            match statement().await {
+                Err(error) if attempts < self.pool_size && is_dead_connection(&error) => {
+                    attempts += 1;
+                    tracing::debug!(%error, attempts, "a pooled connection had died; trying another");
+                }
+                outcome => return outcome,
+            }
+        }
     }
 
     fn check_file(&self) -> Result<(), RepoError> {
@@ -333,13 +357,15 @@ impl RepoPort for SeaOrmRepo {
         &self,
         session_id: &SessionId,
     ) -> Result<Option<Conversation>, RepoError> {
-        conversations::Entity::find()
-            .filter(conversations::Column::SessionId.eq(session_id.to_string()))
-            .one(&self.db)
-            .await
-            .map_err(repo_error)?
-            .map(conversation_from_model)
-            .transpose()
+        self.on_live_connection(|| {
+            conversations::Entity::find()
+                .filter(conversations::Column::SessionId.eq(session_id.to_string()))
+                .one(&self.db)
+        })
+        .await
+        .map_err(repo_error)?
+        .map(conversation_from_model)
+        .transpose()
     }
 
     async fn create_conversation(&self, conversation: &Conversation) -> Result<(), RepoError> {
@@ -362,8 +388,7 @@ impl RepoPort for SeaOrmRepo {
             .map_err(|e| RepoError::Other(e.to_string()))?
             .to_owned();
         let result = self
-            .db
-            .execute(&insert)
+            .on_live_connection(|| self.db.execute(&insert))
             .await
             .map(|_| ())
             .map_err(repo_error);
@@ -394,8 +419,7 @@ impl RepoPort for SeaOrmRepo {
                 ],
             );
             let result = self
-                .db
-                .execute_raw(stmt)
+                .on_live_connection(|| self.db.execute_raw(stmt.clone()))
                 .await
                 .map(|_| ())
                 .map_err(repo_error);
@@ -433,8 +457,7 @@ impl RepoPort for SeaOrmRepo {
             )
             .to_owned();
         let result = self
-            .db
-            .execute(&insert)
+            .on_live_connection(|| self.db.execute(&insert))
             .await
             .map(|_| ())
             .map_err(repo_error);
@@ -442,16 +465,18 @@ impl RepoPort for SeaOrmRepo {
     }
 
     async fn load_history(&self, conversation_id: Uuid) -> Result<Vec<Message>, RepoError> {
-        messages::Entity::find()
-            .filter(messages::Column::ConversationId.eq(conversation_id))
-            .order_by_asc(messages::Column::CreatedAt)
-            .order_by_asc(messages::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(repo_error)?
-            .into_iter()
-            .map(message_from_model)
-            .collect()
+        self.on_live_connection(|| {
+            messages::Entity::find()
+                .filter(messages::Column::ConversationId.eq(conversation_id))
+                .order_by_asc(messages::Column::CreatedAt)
+                .order_by_asc(messages::Column::Id)
+                .all(&self.db)
+        })
+        .await
+        .map_err(repo_error)?
+        .into_iter()
+        .map(message_from_model)
+        .collect()
     }
 
     async fn delete_conversation(&self, session_id: &SessionId) -> Result<bool, RepoError> {

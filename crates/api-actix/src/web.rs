@@ -60,10 +60,12 @@ const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self';
      img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'";
 
-/// Swagger UI and ReDoc inject styles and build workers at run time, so scripts and styles stay
-/// as they are; images and requests are held to our origin (ReDoc's footer would otherwise
-/// fetch its logo from a CDN, and Swagger UI would call a remote validator).
-const DOCS_CSP: &str = "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; \
+/// Swagger UI and ReDoc inject styles and build workers from blobs at run time, so inline
+/// styles and blob workers are allowed; scripts come from our origin only (both pages load
+/// their bundles from files), and images and requests are held to it too (ReDoc's footer would
+/// otherwise fetch its logo from a CDN, and Swagger UI would call a remote validator).
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; font-src 'self' data:; worker-src 'self' blob:; \
      object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /// Swagger UI's settings: our document, no remote validator, the plain layout.

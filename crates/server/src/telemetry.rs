@@ -65,7 +65,7 @@ pub fn redact_session_ids(target: &str) -> String {
     let mut out = String::with_capacity(target.len());
     for piece in target.split_inclusive(['/', '?', '&', '=']) {
         let (word, separator) = match piece.char_indices().last() {
-            Some((i, c)) if matches!(c, '/' | '?' | '&' | '=') => piece.split_at(i),
+            Some((i, '/' | '?' | '&' | '=')) => piece.split_at(i),
             _ => (piece, ""),
         };
         match word.parse::<domain::SessionId>() {

@@ -2,8 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod binary;
 mod faults;
 mod helpers;
+mod hostile;
 mod limits;
 mod llm;
 mod properties;
