@@ -301,6 +301,19 @@ async fn stop_ends_the_answer_with_what_was_written() {
     .await;
     let stored = text_of(&last_answer(&tab).await);
     assert_eq!(stored.split_whitespace().count(), words);
+    // … and is still marked as stopped, as it was live.
+    let reloaded: Value = tab
+        .eval(
+            "({ note: document.querySelector('#log .message.assistant:last-of-type .note')?.textContent,\
+                finish: document.querySelector('#log .message.assistant:last-of-type')?.dataset.finish })",
+        )
+        .await;
+    assert_eq!(
+        reloaded,
+        serde_json::json!({"note": "Stopped", "finish": "cancelled"}),
+        "a cut answer keeps its mark after a reload"
+    );
+    tab.screenshot("stopped-after-reload").await;
 
     tab.assert_clean(&server.origin()).await;
     chrome.close().await;

@@ -140,8 +140,13 @@ impl Binary {
     }
 
     /// SIGTERM, then waits for a clean exit.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
         self.signal("TERM");
+        self.stop_signalled().await;
+    }
+
+    /// Waits for a clean exit after a signal was sent.
+    pub async fn stop_signalled(mut self) {
         let status = tokio::time::timeout(Duration::from_secs(40), self.child.wait())
             .await
             .expect("the server exits")

@@ -424,12 +424,7 @@ async fn sigterm_past_the_grace_stores_the_answer_as_it_stood_and_tells_the_clie
         "{notice}"
     );
     assert_eq!(ws.recv_close_code().await, Some(1001));
-    let mut server = server;
-    let status = tokio::time::timeout(Duration::from_secs(20), server.child.wait())
-        .await
-        .expect("the server exits")
-        .unwrap();
-    assert!(status.success(), "{status}");
+    server.stop_signalled().await;
 
     let rows = stored_rows(&db.url, &session).await;
     assert_eq!(rows.len(), 2, "{rows:?}");

@@ -185,52 +185,18 @@ async fn metrics_count_sockets_questions_answers_errors_and_storage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_to_the_binary_finishes_the_answer_then_closes_with_1001() {
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_resume-chat"))
-        .env("PORT", port.to_string())
-        .env("DATABASE_URL", &db.url)
-        .env("RESUME_PATH", crate::helpers::resume_path())
-        .env("LOG_LEVEL", "warn")
-        .env_remove("OPENROUTER_API_KEY")
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let url = format!("ws://127.0.0.1:{port}/ws");
-    let mut stream = None;
-    for _ in 0..100 {
-        if let Ok((s, _)) = tokio_tungstenite::connect_async(&url).await {
-            stream = Some(s);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let mut ws = crate::helpers::WsClient {
-        stream: stream.expect("the server starts"),
-    };
+    let server = crate::binary::Binary::start(&db.url, &[], None).await;
+    let mut ws = server.connect("/ws", &[]).await;
     ws.recv().await;
     ws.ask_start("Tell me everything about her experience")
         .await;
     assert_eq!(ws.recv().await["type"], "delta");
 
-    let pid = child.id().unwrap().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-
+    server.signal("TERM");
     let rest = ws.collect_answer().await;
     assert_eq!(rest.response["finish_reason"], "stop");
     assert_eq!(ws.recv_close_code().await, Some(1001));
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("the server exits")
-        .unwrap();
-    assert!(status.success(), "clean exit: {status}");
+    server.stop_signalled().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
