@@ -292,6 +292,16 @@ impl SeaOrmRepo {
         }
     }
 
+    /// Runs one write statement (see [`Self::on_live_connection`] and [`Self::written`]).
+    async fn write(&self, statement: Statement) -> Result<(), RepoError> {
+        let result = self
+            .on_live_connection(|| self.db.execute_raw(statement.clone()))
+            .await
+            .map(|_| ())
+            .map_err(repo_error);
+        self.written(result)
+    }
+
     fn check_file(&self) -> Result<(), RepoError> {
         self.file.as_ref().map_or(Ok(()), |file| file.check())
     }
@@ -387,12 +397,8 @@ impl RepoPort for SeaOrmRepo {
             ])
             .map_err(|e| RepoError::Other(e.to_string()))?
             .to_owned();
-        let result = self
-            .on_live_connection(|| self.db.execute(&insert))
+        self.write(self.db.get_database_backend().build(&insert))
             .await
-            .map(|_| ())
-            .map_err(repo_error);
-        self.written(result)
     }
 
     async fn append_message(&self, message: &Message) -> Result<(), RepoError> {
@@ -418,12 +424,7 @@ impl RepoPort for SeaOrmRepo {
                     message.metadata.as_ref().map(metadata_to_json).into(),
                 ],
             );
-            let result = self
-                .on_live_connection(|| self.db.execute_raw(stmt.clone()))
-                .await
-                .map(|_| ())
-                .map_err(repo_error);
-            return self.written(result);
+            return self.write(stmt).await;
         }
         // On SQLite the conversation's `updated_at` is moved by a trigger, inside this one
         // autocommitted statement.
@@ -456,12 +457,8 @@ impl RepoPort for SeaOrmRepo {
                     .to_owned(),
             )
             .to_owned();
-        let result = self
-            .on_live_connection(|| self.db.execute(&insert))
+        self.write(self.db.get_database_backend().build(&insert))
             .await
-            .map(|_| ())
-            .map_err(repo_error);
-        self.written(result)
     }
 
     async fn load_history(&self, conversation_id: Uuid) -> Result<Vec<Message>, RepoError> {
