@@ -25,6 +25,37 @@ const ORIGINAL_KEYS: &[&str] = &[
     "languages",
 ];
 
+/// The section each top-level key of the original format is rendered in, for the fields the
+/// typed view below does not know (they are added to that section generically).
+const ORIGINAL_SECTIONS: &[(&str, &str)] = &[
+    ("name", "Contact"),
+    ("title", "Summary"),
+    ("contact", "Contact"),
+    ("summary", "Summary"),
+    ("experience", "Experience"),
+    ("skills", "Skills"),
+    ("education", "Education"),
+    ("projects", "Projects"),
+    ("certifications", "Certifications"),
+    ("languages", "Spoken languages"),
+];
+
+/// As [`ORIGINAL_SECTIONS`], for JSON Resume.
+const JSON_RESUME_SECTIONS: &[(&str, &str)] = &[
+    ("basics", "Contact"),
+    ("work", "Experience"),
+    ("volunteer", "Volunteering"),
+    ("education", "Education"),
+    ("awards", "Awards"),
+    ("certificates", "Certifications"),
+    ("publications", "Publications"),
+    ("skills", "Skills"),
+    ("languages", "Spoken languages"),
+    ("interests", "Interests"),
+    ("references", "References"),
+    ("projects", "Projects"),
+];
+
 const JSON_RESUME_KEYS: &[&str] = &[
     "basics",
     "work",
@@ -39,6 +70,26 @@ const JSON_RESUME_KEYS: &[&str] = &[
     "references",
     "projects",
 ];
+
+/// A parsed JSON resume, and the paths of the fields the loader had no place for (rendered
+/// generically all the same), for the start-up log.
+pub(crate) fn parse_with_report(source: &str) -> Result<(Resume, Vec<String>), ParseError> {
+    let value: Value = serde_json::from_str(source).map_err(|err| ParseError::JsonSyntax {
+        line: err.line().max(1),
+        column: err.column().max(1),
+        message: syntax_message(&err),
+    })?;
+    let resume = parse(source)?;
+    let Value::Object(object) = &value else {
+        return Ok((resume, Vec::new()));
+    };
+    let map = if is_json_resume(object) {
+        JSON_RESUME_SECTIONS
+    } else {
+        ORIGINAL_SECTIONS
+    };
+    Ok(cover_everything(resume, object, map))
+}
 
 pub(crate) fn parse(source: &str) -> Result<Resume, ParseError> {
     let value: Value = serde_json::from_str(source).map_err(|err| ParseError::JsonSyntax {
@@ -187,8 +238,16 @@ struct Job {
     description: Vec<String>,
     #[serde(deserialize_with = "texts")]
     achievements: Vec<String>,
+    /// The original service's name for achievements.
+    #[serde(deserialize_with = "texts")]
+    responsibilities: Vec<String>,
     #[serde(deserialize_with = "texts")]
     technologies: Vec<String>,
+    /// The original service's name for technologies.
+    #[serde(deserialize_with = "texts")]
+    tech_stack: Vec<String>,
+    /// `true` for the job held now (the original service's flag instead of an end date).
+    current: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -206,7 +265,10 @@ struct Education {
     start_date: Option<String>,
     #[serde(deserialize_with = "text", alias = "endDate")]
     end_date: Option<String>,
+    /// The original service's end date of a degree.
     #[serde(deserialize_with = "text")]
+    graduation_date: Option<String>,
+    #[serde(deserialize_with = "text", alias = "grade", alias = "score")]
     gpa: Option<String>,
     #[serde(deserialize_with = "texts")]
     honors: Vec<String>,
@@ -302,13 +364,16 @@ impl Original {
         sections.push("Summary", self.summary);
 
         let mut experience = Vec::new();
-        for job in self.experience.into_iter().flatten() {
+        for mut job in self.experience.into_iter().flatten() {
             let position = job.position.or(job.title);
+            let current = job.current.as_ref().is_some_and(is_true);
+            job.achievements.append(&mut job.responsibilities);
+            job.technologies.append(&mut job.tech_stack);
             experience.extend(job_facts(JobFacts {
                 position: position.as_deref(),
                 employer: job.company.as_deref(),
                 location: job.location.as_deref(),
-                dates: date_range(job.start_date.as_deref(), job.end_date.as_deref(), false),
+                dates: date_range(job.start_date.as_deref(), job.end_date.as_deref(), current),
                 description: &job.description,
                 highlights: job.achievements,
                 technologies: &job.technologies,
@@ -328,7 +393,7 @@ impl Original {
             fact.push_str(&parenthesized([
                 date_range(
                     school.start_date.as_deref(),
-                    school.end_date.as_deref(),
+                    school.end_date.or(school.graduation_date).as_deref(),
                     false,
                 ),
                 school.location,
@@ -448,6 +513,11 @@ struct Work {
     end_date: Option<String>,
     #[serde(deserialize_with = "texts")]
     summary: Vec<String>,
+    /// What the employer is ("Awesome compression company").
+    #[serde(deserialize_with = "texts")]
+    description: Vec<String>,
+    #[serde(deserialize_with = "text")]
+    url: Option<String>,
     #[serde(deserialize_with = "texts")]
     highlights: Vec<String>,
 }
@@ -459,6 +529,8 @@ struct Volunteer {
     organization: Option<String>,
     #[serde(deserialize_with = "text")]
     position: Option<String>,
+    #[serde(deserialize_with = "text")]
+    url: Option<String>,
     #[serde(deserialize_with = "text")]
     start_date: Option<String>,
     #[serde(deserialize_with = "text")]
@@ -644,7 +716,7 @@ impl JsonResume {
         let mut experience = Vec::new();
         for job in self.work.into_iter().flatten() {
             let employer = job.name.or(job.company);
-            experience.extend(job_facts(JobFacts {
+            let mut facts = job_facts(JobFacts {
                 position: job.position.as_deref(),
                 employer: employer.as_deref(),
                 location: job.location.as_deref(),
@@ -652,7 +724,13 @@ impl JsonResume {
                 description: &job.summary,
                 highlights: job.highlights,
                 technologies: &[],
-            }));
+            });
+            facts.extend(about_organisation(
+                employer.as_deref(),
+                &job.description,
+                job.url,
+            ));
+            experience.extend(facts);
         }
         sections.push("Experience", experience);
         sections.push("Skills", skill_facts(self.skills));
@@ -726,6 +804,11 @@ impl JsonResume {
                 highlights: role.highlights,
                 technologies: &[],
             }));
+            volunteering.extend(about_organisation(
+                role.organization.as_deref(),
+                &[],
+                role.url,
+            ));
         }
         sections.push("Volunteering", volunteering);
 
@@ -782,6 +865,180 @@ impl JsonResume {
 
         Ok(Resume::from_sections(name, basics.label, sections.0))
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nothing dropped
+
+/// `resume` with every text and number of `object` that its facts do not already hold added
+/// to the section its top-level key belongs to (`map`), as "Entry: Field: value" facts, and the
+/// paths of those fields (`experience[].responsibilities`), deduplicated.
+///
+/// The typed views above know the fields of each format; this pass is what keeps the promise
+/// that nothing in the file is dropped, whatever fields a file adds.
+fn cover_everything(
+    resume: Resume,
+    object: &Map<String, Value>,
+    map: &[(&str, &str)],
+) -> (Resume, Vec<String>) {
+    let rendered = normalize(resume.text());
+    let mut sections = resume.sections;
+    let mut unrecognised: Vec<String> = Vec::new();
+    for (key, value) in object {
+        if METADATA_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        let heading = map
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or_else(|| humanize(key), |(_, h)| (*h).to_owned());
+        let mut leaves = Vec::new();
+        collect_leaves(value, &mut Vec::new(), key, &mut leaves);
+        let mut missing = Vec::new();
+        for leaf in leaves {
+            if leaf.text.is_empty() || contains_whole(&rendered, &normalize(&leaf.text)) {
+                continue;
+            }
+            if !unrecognised.contains(&leaf.path) {
+                unrecognised.push(leaf.path.clone());
+            }
+            let mut fact = leaf.labels.join(": ");
+            if !fact.is_empty() {
+                fact.push_str(": ");
+            }
+            fact.push_str(&leaf.text);
+            missing.push(fact);
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        match sections.iter_mut().find(|s| s.heading == heading) {
+            Some(section) => section.facts.extend(missing),
+            None => sections.push(ResumeSection {
+                heading,
+                facts: missing,
+            }),
+        }
+    }
+    (
+        Resume::from_sections(resume.name, resume.title, sections),
+        unrecognised,
+    )
+}
+
+/// A text or number of the document, with the labels that say what it is.
+struct Leaf {
+    /// The entry's name and the humanized keys down to the leaf (`["Northwind", "Responsibilities"]`).
+    labels: Vec<String>,
+    /// Where it is, for the log: `experience[].responsibilities`.
+    path: String,
+    text: String,
+}
+
+fn collect_leaves(value: &Value, labels: &mut Vec<String>, path: &str, out: &mut Vec<Leaf>) {
+    match value {
+        Value::String(text) => out.push(Leaf {
+            labels: labels.clone(),
+            path: path.to_owned(),
+            text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+        }),
+        Value::Number(number) => out.push(Leaf {
+            labels: labels.clone(),
+            path: path.to_owned(),
+            text: number.to_string(),
+        }),
+        // Flags are rendered where they mean something (a current job); null is nothing.
+        Value::Bool(_) | Value::Null => {}
+        Value::Array(items) => {
+            for item in items {
+                let named = entry_name(item);
+                if let Some(name) = &named {
+                    labels.push(name.clone());
+                }
+                collect_leaves(item, labels, &format!("{path}[]"), out);
+                if named.is_some() {
+                    labels.pop();
+                }
+            }
+        }
+        Value::Object(fields) => {
+            for (key, field) in fields {
+                labels.push(humanize(key));
+                collect_leaves(field, labels, &format!("{path}.{key}"), out);
+                labels.pop();
+            }
+        }
+    }
+}
+
+/// What an entry of a list is called, to label its fields: its name, employer, title, …
+fn entry_name(item: &Value) -> Option<String> {
+    const NAME_KEYS: &[&str] = &[
+        "name",
+        "company",
+        "organization",
+        "institution",
+        "title",
+        "position",
+        "network",
+        "language",
+    ];
+    let fields = item.as_object()?;
+    NAME_KEYS
+        .iter()
+        .find_map(|key| fields.get(*key).and_then(Value::as_str))
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+}
+
+/// Whether `needle` stands in `haystack` as a whole: not inside a longer word or number ("6"
+/// is not in "2018-06", "Go" is not in "Google").
+fn contains_whole(haystack: &str, needle: &str) -> bool {
+    let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    haystack.match_indices(needle).any(|(at, _)| {
+        let before = haystack[..at].chars().next_back();
+        let after = haystack[at + needle.len()..].chars().next();
+        let starts_word = needle.chars().next().is_some_and(char::is_alphanumeric);
+        let ends_word = needle
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric);
+        let glued = (starts_word && is_word(before)) || (ends_word && is_word(after));
+        !glued
+    })
+}
+
+/// Whitespace folded, for "is this text already in the facts" checks.
+fn normalize(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A JSON flag that says yes: `true`, or `"true"` / `"yes"` as some files write it.
+fn is_true(value: &Value) -> bool {
+    match value {
+        Value::Bool(flag) => *flag,
+        Value::String(text) => matches!(text.trim().to_ascii_lowercase().as_str(), "true" | "yes"),
+        _ => false,
+    }
+}
+
+/// What an organisation is and where it is on the web, as its own fact.
+fn about_organisation(
+    name: Option<&str>,
+    description: &[String],
+    url: Option<String>,
+) -> Option<String> {
+    let description = join(description.iter().cloned(), " ");
+    let about = match (description, url) {
+        (Some(description), Some(url)) => format!("{description} ({url})"),
+        (Some(description), None) => description,
+        (None, Some(url)) => format!("website {url}"),
+        (None, None) => return None,
+    };
+    Some(match name {
+        Some(name) => format!("About {name}: {about}"),
+        None => about,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -171,7 +171,15 @@ fn parse(source: &[u8], hint: FormatHint, stem: Option<&str>) -> Result<Resume, 
         return Err(ParseError::Empty);
     }
     match hint {
-        FormatHint::Json => json::parse(text),
+        FormatHint::Json => json::parse_with_report(text).map(|(resume, unrecognised)| {
+            if !unrecognised.is_empty() {
+                tracing::info!(
+                    fields = %unrecognised.join(", "),
+                    "resume fields with no known place were added to their sections as they are"
+                );
+            }
+            resume
+        }),
         FormatHint::Markdown => Ok(markup::parse_markdown(text, stem)),
         FormatHint::Text => Ok(markup::parse_text(text)),
     }

@@ -78,15 +78,17 @@ fn original_format_keeps_skill_categories_in_document_order() {
 }
 
 #[test]
-fn unknown_top_level_lists_become_their_own_sections_after_known_ones() {
+fn unknown_top_level_fields_become_their_own_sections_after_known_ones() {
     let resume = parse_json(
         r#"{"name": "A", "hobbies": ["chess", "climbing"], "volunteer_work": {"role": "Coach"},
             "id": 42, "summary": "Hi"}"#,
     );
 
     let headings: Vec<&str> = resume.sections.iter().map(|s| s.heading.as_str()).collect();
-    assert_eq!(headings, ["Summary", "Hobbies", "Volunteer work"]);
+    // Nothing is dropped, a bare number included.
+    assert_eq!(headings, ["Summary", "Hobbies", "Volunteer work", "Id"]);
     assert_eq!(section(&resume, "Volunteer work"), ["Role: Coach"]);
+    assert_eq!(section(&resume, "Id"), ["42"]);
 }
 
 #[test]

@@ -378,3 +378,129 @@ fn file_without_extension_is_read_as_plain_text() {
     assert_eq!(headings(&resume), ["SKILLS", "Experience"]);
     assert_eq!(facts(&resume, "Experience"), ["Acme Plumbing, 2019 - 2024"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Nothing dropped
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// Every string and number of a JSON document, except its metadata (`$schema`, `meta`).
+fn json_leaves(value: &serde_json::Value, top_level: bool, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => {
+            out.push(text.split_whitespace().collect::<Vec<_>>().join(" "))
+        }
+        serde_json::Value::Number(number) => out.push(number.to_string()),
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(|item| json_leaves(item, false, out))
+        }
+        serde_json::Value::Object(fields) => {
+            for (key, field) in fields {
+                if top_level && (key == "$schema" || key == "meta") {
+                    continue;
+                }
+                json_leaves(field, false, out);
+            }
+        }
+        serde_json::Value::Bool(_) | serde_json::Value::Null => {}
+    }
+}
+
+#[test]
+fn every_text_and_number_of_each_json_resume_reaches_the_prompt() {
+    for path in [
+        sample("resume.json"),
+        sample("jsonresume.json"),
+        fixture("original-service.json"),
+        fixture("jsonresume-full.json"),
+    ] {
+        let resume = load_resume(&path).unwrap();
+        let prompt = resume
+            .text()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let document: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let mut leaves = Vec::new();
+        json_leaves(&document, true, &mut leaves);
+        assert!(
+            leaves.len() > 20,
+            "{}: {} leaves",
+            path.display(),
+            leaves.len()
+        );
+        let missing: Vec<&String> = leaves
+            .iter()
+            .filter(|leaf| !leaf.is_empty() && !prompt.contains(leaf.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{}: not in the prompt: {missing:?}\n{prompt}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn the_original_services_fields_have_their_proper_place() {
+    let resume = load_resume(&fixture("original-service.json")).unwrap();
+    let experience = facts(&resume, "Experience");
+    assert!(
+        experience.iter().any(|f| f
+            == "At Lough Leane Telecom: Automated VLAN provisioning across 1,200 access switches with Nornir and NetBox"),
+        "{experience:#?}"
+    );
+    assert!(
+        experience.iter().any(|f| f
+            .starts_with("Network Automation Engineer at Lough Leane Telecom (2022-01 – Present")),
+        "a current job reads as present: {experience:#?}"
+    );
+    assert!(
+        experience
+            .iter()
+            .any(|f| f == "Technologies used at Lough Leane Telecom: Python, Nornir, NetBox, Ansible, GitLab CI"),
+        "{experience:#?}"
+    );
+    let skills = facts(&resume, "Skills");
+    assert!(
+        skills.iter().any(|f| f.contains("AWS Transit Gateway")),
+        "{skills:#?}"
+    );
+    let education = facts(&resume, "Education");
+    assert!(
+        education
+            .iter()
+            .any(|f| f.contains("2017-06") && f.contains("GPA 3.7") || f.contains("GPA: 3.7")),
+        "{education:#?}"
+    );
+    // An unknown field of a known entry is kept in that entry's section, labelled.
+    assert!(
+        experience
+            .iter()
+            .any(|f| f == "Lough Leane Telecom: Team size: 6"),
+        "{experience:#?}"
+    );
+}
+
+#[test]
+fn json_resume_work_descriptions_and_urls_reach_the_prompt() {
+    let resume = load_resume(&fixture("jsonresume-full.json")).unwrap();
+    let experience = facts(&resume, "Experience");
+    assert!(
+        experience.iter().any(|f| f
+            == "About Middle Out Media: Awesome compression company (https://middle-out.example.com)"),
+        "{experience:#?}"
+    );
+    let volunteering = facts(&resume, "Volunteering");
+    assert!(
+        volunteering
+            .iter()
+            .any(|f| f.contains("https://codeclub.example.org")),
+        "{volunteering:#?}"
+    );
+}

@@ -316,6 +316,30 @@ async fn sqlite_on_a_full_disk_reports_every_unsaved_answer_and_recovers_when_sp
     writable.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_directory_removed_under_the_server_is_reported_not_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let url = format!("sqlite://{}/chat.db?mode=rwc", data.display());
+    let server = Binary::start(&url, &[], None).await;
+    let mut ws = server.connect("/ws", &[]).await;
+    session_of(&mut ws).await;
+    assert!(matches!(
+        ask_and_classify(&mut ws, "Where does she work?").await,
+        Outcome::Saved(_)
+    ));
+
+    std::fs::remove_dir_all(&data).unwrap();
+    // Nothing written now would survive a restart, so nothing is reported saved.
+    for question in ["What are her skills?", "And her education?"] {
+        let outcome = ask_and_classify(&mut ws, question).await;
+        assert_eq!(outcome, Outcome::QuestionNotSaved);
+    }
+    assert_eq!(server.status("/ready").await, Some(503));
+    drop(ws);
+    server.stop().await;
+}
+
 async fn stored_ids(db_url: &str) -> Vec<String> {
     use sea_orm::{ConnectionTrait, Database, Statement};
     let db = Database::connect(db_url).await.unwrap();
