@@ -70,6 +70,8 @@ pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
     "name": "Ada Example",
     "title": "Staff Software Engineer",
     "sections": ["Summary", "Experience", "Skills", "Education"],
+    "section_facts": [{"heading": "Summary", "facts": 1}, {"heading": "Experience", "facts": 12},
+        {"heading": "Skills", "facts": 4}, {"heading": "Education", "facts": 1}],
     "offline": true
 }))]
 pub(crate) struct ResumeInfo<'a> {
@@ -79,8 +81,19 @@ pub(crate) struct ResumeInfo<'a> {
     title: Option<&'a str>,
     /// The resume's section headings, in order.
     sections: Vec<&'a str>,
+    /// Each section with how many facts were read into it, to check what a file gave.
+    section_facts: Vec<SectionFacts<'a>>,
     /// True when answers come from the built-in offline answerer rather than a model.
     offline: bool,
+}
+
+/// A section of the loaded resume and the number of facts in it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SectionFacts<'a> {
+    #[schema(example = "Experience")]
+    heading: &'a str,
+    #[schema(example = 12)]
+    facts: usize,
 }
 
 /// The loaded resume: name, title, section headings, and whether answers are offline.
@@ -96,6 +109,14 @@ pub(crate) async fn resume(state: web::Data<AppState>) -> HttpResponse {
         name: &resume.name,
         title: resume.title.as_deref(),
         sections: resume.sections.iter().map(|s| s.heading.as_str()).collect(),
+        section_facts: resume
+            .sections
+            .iter()
+            .map(|s| SectionFacts {
+                heading: &s.heading,
+                facts: s.facts.len(),
+            })
+            .collect(),
         offline: state.offline,
     })
 }

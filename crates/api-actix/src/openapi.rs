@@ -39,6 +39,7 @@ use crate::{http, web};
     ),
     components(schemas(
         http::ResumeInfo<'_>,
+        http::SectionFacts<'_>,
         http::SessionMessages,
         http::MessageView,
         http::Status,

@@ -1,8 +1,9 @@
 //! Loads the resume the service answers about from a file and turns it into the domain's
 //! [`Resume`](domain::Resume).
 //!
-//! Four formats are read: the original service's JSON format, a [JSON Resume](https://jsonresume.org/schema)
-//! document (detected automatically), Markdown, and plain text. JSON formats are rendered into
+//! Six formats are read: the original service's JSON format, a [JSON Resume](https://jsonresume.org/schema)
+//! document (detected automatically), Markdown, plain text, PDF and DOCX (their text extracted,
+//! see `documents`). JSON formats are rendered into
 //! sections of self-contained facts; Markdown and text keep their own text as the prompt text.
 //! A broken file gives an error naming the path and, where it applies, the line and column at fault,
 //! because the service refuses to start without a usable resume.
@@ -10,6 +11,7 @@
 //! This crate only knows files, bytes and the domain: it must not depend on HTTP, SQL or any
 //! adapter crate, so it can be used (and fuzzed) on its own.
 
+mod documents;
 mod json;
 mod lenient;
 mod markup;
@@ -27,6 +29,10 @@ pub enum FormatHint {
     Json,
     /// `.md` / `.markdown`.
     Markdown,
+    /// `.pdf`: its text layer, read as plain text.
+    Pdf,
+    /// `.docx`: a Word document, read as Markdown (its heading styles are headings).
+    Docx,
     /// Anything else (`.txt`, no extension, …).
     Text,
 }
@@ -41,6 +47,8 @@ impl FormatHint {
         match extension.as_deref() {
             Some("json") => Self::Json,
             Some("md" | "markdown") => Self::Markdown,
+            Some("pdf") => Self::Pdf,
+            Some("docx") => Self::Docx,
             _ => Self::Text,
         }
     }
@@ -104,6 +112,15 @@ pub enum ParseError {
         column: usize,
         message: String,
     },
+    /// A PDF or DOCX file whose text could not be read.
+    #[error("the {kind} file cannot be read: {message}")]
+    Document { kind: &'static str, message: String },
+    /// A PDF with pages but no text (a scan, or text turned into curves).
+    #[error(
+        "the PDF has no text layer (is it a scan?): export it again with its text, run it \
+         through OCR (e.g. `ocrmypdf in.pdf out.pdf`), or save the resume as Markdown or JSON"
+    )]
+    PdfWithoutText,
     /// No name: the resume must say whose it is.
     #[error("{format} JSON has no name: add {}", missing_name_hint(*.format))]
     MissingName { format: JsonFormat },
@@ -166,6 +183,16 @@ pub fn parse_resume(source: &[u8], kind_hint: FormatHint) -> Result<Resume, Pars
 }
 
 fn parse(source: &[u8], hint: FormatHint, stem: Option<&str>) -> Result<Resume, ParseError> {
+    match hint {
+        FormatHint::Pdf => return Ok(markup::parse_text(&documents::pdf_text(source)?)),
+        FormatHint::Docx => {
+            return Ok(markup::parse_markdown(
+                &documents::docx_markdown(source)?,
+                stem,
+            ));
+        }
+        FormatHint::Json | FormatHint::Markdown | FormatHint::Text => {}
+    }
     let text = decode(source)?;
     if text.trim().is_empty() {
         return Err(ParseError::Empty);
@@ -181,7 +208,7 @@ fn parse(source: &[u8], hint: FormatHint, stem: Option<&str>) -> Result<Resume, 
             resume
         }),
         FormatHint::Markdown => Ok(markup::parse_markdown(text, stem)),
-        FormatHint::Text => Ok(markup::parse_text(text)),
+        FormatHint::Text | FormatHint::Pdf | FormatHint::Docx => Ok(markup::parse_text(text)),
     }
 }
 

@@ -322,9 +322,44 @@ fn list_item(line: &str) -> Option<&str> {
 }
 
 /// A plain-text heading: a short ALL CAPS line, or a short line ending with `:`.
+/// Section names resumes use, for plain text (and text out of a PDF) where nothing but the
+/// words marks a heading.
+const SECTION_NAMES: &[&str] = &[
+    "about",
+    "about me",
+    "achievements",
+    "awards",
+    "certificates",
+    "certifications",
+    "contact",
+    "courses",
+    "education",
+    "employment",
+    "employment history",
+    "experience",
+    "interests",
+    "languages",
+    "profile",
+    "professional experience",
+    "projects",
+    "publications",
+    "references",
+    "skills",
+    "summary",
+    "technical skills",
+    "training",
+    "volunteering",
+    "work experience",
+    "work history",
+];
+
 fn text_heading(trimmed: &str) -> Option<String> {
     if list_item(trimmed).is_some() {
         return None;
+    }
+    let bare = trimmed.trim_end_matches(':').trim();
+    if SECTION_NAMES.contains(&bare.to_lowercase().as_str()) {
+        return Some(clean(bare));
     }
     let short = trimmed.chars().count() <= 40;
     if let Some(head) = trimmed.strip_suffix(':') {

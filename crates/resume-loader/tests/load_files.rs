@@ -504,3 +504,105 @@ fn json_resume_work_descriptions_and_urls_reach_the_prompt() {
         "{volunteering:#?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// PDF and DOCX
+
+fn all_text(resume: &Resume) -> String {
+    resume
+        .text()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn a_pdf_resume_is_read_from_its_text_layer() {
+    let resume = load_resume(&fixture("priya-raman.pdf")).unwrap();
+    assert_eq!(resume.name, "Priya Raman");
+    let text = all_text(&resume);
+    for expected in [
+        "Data Platform Engineer",
+        "priya.raman@example.com",
+        "Manchester, United Kingdom",
+        "Moved nightly sales reporting from cron scripts to Airflow",
+        "Pennine Grocers",
+        "MSc Data Science, University of Leeds (2018)",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in\n{text}");
+    }
+    let headings = headings(&resume);
+    for heading in ["Summary", "Experience", "Skills", "Education"] {
+        assert!(
+            headings.iter().any(|h| h.eq_ignore_ascii_case(heading)),
+            "{headings:?}"
+        );
+    }
+}
+
+#[test]
+fn a_docx_resume_is_read_with_its_headings() {
+    let resume = load_resume(&fixture("priya-raman.docx")).unwrap();
+    assert_eq!(resume.name, "Priya Raman");
+    assert_eq!(resume.title.as_deref(), Some("Data Platform Engineer"));
+    let text = all_text(&resume);
+    for expected in [
+        "priya.raman@example.com",
+        "Built a Kafka and Flink pipeline that updates shelf stock every minute for 400 stores",
+        "Python, SQL, Scala",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in\n{text}");
+    }
+    let experience = facts(&resume, "Experience");
+    assert!(
+        experience
+            .iter()
+            .any(|f| f.contains("Designed the dbt models")),
+        "{experience:#?}"
+    );
+}
+
+#[test]
+fn a_two_column_pdf_keeps_every_word_of_both_columns() {
+    let resume = load_resume(&fixture("jonas-weber-two-columns.pdf")).unwrap();
+    assert_eq!(resume.name, "Jonas Weber");
+    let text = all_text(&resume);
+    for expected in [
+        "jonas.weber@example.de",
+        "Leipzig, Germany",
+        "FreeRTOS",
+        "German (native), English (fluent)",
+        "Saxonia Mobility",
+        "battery-management firmware",
+        "TU Dresden",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in\n{text}");
+    }
+}
+
+#[test]
+fn a_pdf_without_text_says_it_is_probably_a_scan() {
+    let (path, error, message) = parse_error(load_resume(&fixture("scanned.pdf")));
+    assert_eq!(error, ParseError::PdfWithoutText);
+    assert!(message.contains("no text layer"), "{message}");
+    assert!(message.contains(&path.display().to_string()), "{message}");
+}
+
+#[test]
+fn a_damaged_pdf_or_docx_is_refused_with_the_path() {
+    let (_dir, pdf) = temp_file(
+        "cv.pdf",
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF",
+    );
+    let (_, error, message) = parse_error(load_resume(&pdf));
+    assert!(
+        matches!(error, ParseError::Document { kind: "PDF", .. }),
+        "{message}"
+    );
+    let (_dir, docx) = temp_file("cv.docx", b"PK\x03\x04 not really a zip");
+    let (_, error, message) = parse_error(load_resume(&docx));
+    assert!(
+        matches!(error, ParseError::Document { kind: "DOCX", .. }),
+        "{message}"
+    );
+}

@@ -7,7 +7,9 @@ fn hints() -> impl Strategy<Value = FormatHint> {
     prop_oneof![
         Just(FormatHint::Json),
         Just(FormatHint::Markdown),
-        Just(FormatHint::Text)
+        Just(FormatHint::Text),
+        Just(FormatHint::Pdf),
+        Just(FormatHint::Docx)
     ]
 }
 
