@@ -20,6 +20,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
+
 use async_trait::async_trait;
 use domain::{FinishReason, LlmError, LlmEvent, LlmPort, LlmRequest, LlmStream, Resume};
 use futures::StreamExt;
@@ -40,7 +42,8 @@ const MODEL_NAME: &str = "offline";
 /// Cheap to clone: the index is built once in [`OfflineAnswerer::new`] and shared.
 #[derive(Clone)]
 pub struct OfflineAnswerer {
-    answerer: Arc<answer::Answerer>,
+    /// Swapped whole when the resume is reloaded.
+    answerer: Arc<ArcSwap<answer::Answerer>>,
     chars_per_chunk: usize,
     delay_between_chunks: Duration,
 }
@@ -49,7 +52,7 @@ impl OfflineAnswerer {
     /// Indexes the resume's facts once; every answer reuses the index.
     pub fn new(resume: &Resume) -> Self {
         Self {
-            answerer: Arc::new(answer::Answerer::new(resume)),
+            answerer: Arc::new(ArcSwap::from_pointee(answer::Answerer::new(resume))),
             chars_per_chunk: DEFAULT_CHARS_PER_CHUNK,
             delay_between_chunks: DEFAULT_DELAY_BETWEEN_CHUNKS,
         }
@@ -67,7 +70,7 @@ impl OfflineAnswerer {
     /// The whole answer to `question`, as the stream would deliver it. Never panics; an empty
     /// question gets the help text.
     pub fn answer(&self, question: &str) -> String {
-        self.answerer.answer(question)
+        self.answerer.load().answer(question)
     }
 }
 
@@ -75,8 +78,8 @@ impl OfflineAnswerer {
 impl fmt::Debug for OfflineAnswerer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OfflineAnswerer")
-            .field("resume", &self.answerer.name())
-            .field("facts", &self.answerer.fact_count())
+            .field("resume", &self.answerer.load().name())
+            .field("facts", &self.answerer.load().fact_count())
             .field("chars_per_chunk", &self.chars_per_chunk)
             .field("delay_between_chunks", &self.delay_between_chunks)
             .finish()
@@ -88,7 +91,7 @@ impl LlmPort for OfflineAnswerer {
     async fn stream_answer(&self, request: LlmRequest) -> Result<LlmStream, LlmError> {
         let answer = match request.question() {
             Some(question) => self.answer(question),
-            None => self.answerer.help(),
+            None => self.answerer.load().help(),
         };
         let chunks: VecDeque<String> = chunk(&answer, self.chars_per_chunk)
             .into_iter()
@@ -99,6 +102,11 @@ impl LlmPort for OfflineAnswerer {
 
     fn describe(&self) -> String {
         "offline answerer".to_owned()
+    }
+
+    /// Indexes the new resume and answers from it from the next question on.
+    fn resume_changed(&self, resume: &Resume) {
+        self.answerer.store(Arc::new(answer::Answerer::new(resume)));
     }
 }
 

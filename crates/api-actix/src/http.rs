@@ -104,7 +104,7 @@ pub(crate) struct SectionFacts<'a> {
     responses((status = 200, description = "The resume being answered about", body = ResumeInfo<'_>)),
 )]
 pub(crate) async fn resume(state: web::Data<AppState>) -> HttpResponse {
-    let resume = &state.resume;
+    let resume = state.chat.resume();
     HttpResponse::Ok().json(ResumeInfo {
         name: &resume.name,
         title: resume.title.as_deref(),

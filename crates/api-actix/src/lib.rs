@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web::{Data, JsonConfig, PathConfig, PayloadConfig, ServiceConfig, resource};
-use domain::{ChatService, Resume};
+use domain::ChatService;
 use tokio_util::sync::CancellationToken;
 
 pub use error::{ApiError, ErrorCode};
@@ -66,8 +66,8 @@ impl Default for WsSettings {
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// The use case; it also holds the resume being answered about (reloaded when edited).
     pub chat: ChatService,
-    pub resume: Arc<Resume>,
     pub ws: WsSettings,
     /// Cancelled when the server begins to shut down: sockets finish the answer in flight,
     /// then close with 1001.

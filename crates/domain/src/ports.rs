@@ -106,6 +106,10 @@ pub trait LlmPort: Send + Sync + 'static {
 
     /// A short name for logs and the start-up banner ("offline", a model id, …).
     fn describe(&self) -> String;
+
+    /// The resume was reloaded. Models that read it themselves (the offline answerer) take the
+    /// new one from here; the others see it in the prompt.
+    fn resume_changed(&self, _resume: &crate::Resume) {}
 }
 
 /// A model failure, as the domain sees it.

@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
+
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -135,15 +137,23 @@ pub struct ChatService {
     repo: Arc<dyn RepoPort>,
     llm: Arc<dyn LlmPort>,
     counter: Arc<dyn TokenCounter>,
-    system: SystemPrompt,
+    /// The resume and the system prompt built from it, swapped together when it is reloaded.
+    current: Arc<ArcSwap<Current>>,
     settings: ChatSettings,
+}
+
+/// The resume being answered about, and its system prompt.
+#[derive(Debug)]
+struct Current {
+    resume: Arc<Resume>,
+    system: SystemPrompt,
 }
 
 impl fmt::Debug for ChatService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChatService")
             .field("llm", &self.llm.describe())
-            .field("system_prompt_tokens", &self.system.tokens)
+            .field("system_prompt_tokens", &self.current.load().system.tokens)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -157,14 +167,34 @@ impl ChatService {
         resume: &Resume,
         settings: ChatSettings,
     ) -> Self {
-        let system = SystemPrompt::new(resume, counter.as_ref());
+        let current = Current {
+            resume: Arc::new(resume.clone()),
+            system: SystemPrompt::new(resume, counter.as_ref()),
+        };
         Self {
             repo,
             llm,
             counter,
-            system,
+            current: Arc::new(ArcSwap::from_pointee(current)),
             settings,
         }
+    }
+
+    /// The resume being answered about now.
+    pub fn resume(&self) -> Arc<Resume> {
+        Arc::clone(&self.current.load().resume)
+    }
+
+    /// Answers from `resume` from the next question on (and tells the model port): the prompt
+    /// text, the sections and the offline index change together. Answers being written finish
+    /// with the resume they started with.
+    pub fn replace_resume(&self, resume: Resume) {
+        let system = SystemPrompt::new(&resume, self.counter.as_ref());
+        self.llm.resume_changed(&resume);
+        self.current.store(Arc::new(Current {
+            resume: Arc::new(resume),
+            system,
+        }));
     }
 
     pub fn repo(&self) -> &Arc<dyn RepoPort> {
@@ -246,8 +276,9 @@ impl ChatService {
             content: question_text.as_str().into(),
             tokens: question_tokens,
         };
+        let current = self.current.load_full();
         let prompt = build_prompt(
-            &self.system,
+            &current.system,
             &session.history,
             &question_entry,
             self.settings.budget,

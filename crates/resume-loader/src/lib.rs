@@ -15,12 +15,15 @@ mod documents;
 mod json;
 mod lenient;
 mod markup;
+mod watch;
 
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use domain::Resume;
+
+pub use watch::{ResumeWatcher, watch};
 
 /// The format a file claims by its extension; JSON is further split by its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -216,4 +216,8 @@ impl LlmPort for MeteredLlm {
     fn describe(&self) -> String {
         self.inner.describe()
     }
+
+    fn resume_changed(&self, resume: &domain::Resume) {
+        self.inner.resume_changed(resume);
+    }
 }

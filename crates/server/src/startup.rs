@@ -40,6 +40,8 @@ pub enum StartError {
     Database(String),
     #[error("the model adapter could not be set up: {0}")]
     Llm(String),
+    #[error("{0}")]
+    Watch(String),
     #[error("could not listen on {address}: {source}")]
     Bind {
         address: String,
@@ -52,6 +54,8 @@ pub enum StartError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// Reloads the resume when its file is edited, for as long as the server lives.
+    _watcher: resume_loader::ResumeWatcher,
     shutdown: CancellationToken,
     shutdown_deadline: CancellationToken,
     grace: Duration,
@@ -144,9 +148,20 @@ impl Application {
         );
         let shutdown = CancellationToken::new();
         let shutdown_deadline = CancellationToken::new();
+        let watcher = {
+            let chat = chat.clone();
+            resume_loader::watch(&settings.resume_path, move |resume| {
+                chat.replace_resume(resume)
+            })
+            .map_err(|e| {
+                StartError::Watch(format!(
+                    "cannot watch the resume file {} for edits: {e}",
+                    settings.resume_path.display()
+                ))
+            })?
+        };
         let state = AppState {
             chat,
-            resume,
             ws: WsSettings {
                 max_question_chars: settings.max_question_chars,
                 idle_timeout: settings.ws_idle_timeout(),
@@ -202,6 +217,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            _watcher: watcher,
             shutdown,
             shutdown_deadline,
             grace,

@@ -157,7 +157,7 @@ async fn run(
 
     let greeting = format!(
         "Connected! Ask me anything about {}'s resume.",
-        state.resume.name
+        state.chat.resume().name
     );
     let hello = ServerFrame::System {
         message: &greeting,

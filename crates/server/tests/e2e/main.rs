@@ -9,6 +9,7 @@ mod hostile;
 mod limits;
 mod llm;
 mod properties;
+mod reload;
 
 use std::sync::Arc;
 use std::time::Duration;
