@@ -365,7 +365,7 @@ mod tests {
             let answer = a.answer(q);
             assert!(!answer.is_empty());
         }
-        assert_eq!(a.answer(""), a.answerer.help());
+        assert_eq!(a.answer(""), a.answerer.load().help());
     }
 
     #[tokio::test]
@@ -400,7 +400,7 @@ mod tests {
     async fn no_question_streams_the_help_text() {
         let a = answerer();
         let (text, _) = collect(a.stream_answer(request(None)).await.expect("stream")).await;
-        assert_eq!(text, a.answerer.help());
+        assert_eq!(text, a.answerer.load().help());
         assert!(text.contains("Ada Example"));
     }
 
