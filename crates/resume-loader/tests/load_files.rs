@@ -151,7 +151,7 @@ fn markdown_sample_keeps_its_own_text_and_splits_sections() {
     let path = sample("resume.md");
     let resume = load_resume(&path).unwrap();
 
-    assert_eq!(resume.name, "Priya Raman");
+    assert_eq!(resume.name, "Aoife Brennan");
     assert_eq!(resume.title.as_deref(), Some("Frontend Engineer"));
     assert_eq!(
         headings(&resume),
@@ -518,12 +518,12 @@ fn all_text(resume: &Resume) -> String {
 
 #[test]
 fn a_pdf_resume_is_read_from_its_text_layer() {
-    let resume = load_resume(&fixture("priya-raman.pdf")).unwrap();
-    assert_eq!(resume.name, "Priya Raman");
+    let resume = load_resume(&fixture("aoife-brennan.pdf")).unwrap();
+    assert_eq!(resume.name, "Aoife Brennan");
     let text = all_text(&resume);
     for expected in [
         "Data Platform Engineer",
-        "priya.raman@example.com",
+        "aoife.brennan@example.com",
         "Manchester, United Kingdom",
         "Moved nightly sales reporting from cron scripts to Airflow",
         "Pennine Grocers",
@@ -542,12 +542,12 @@ fn a_pdf_resume_is_read_from_its_text_layer() {
 
 #[test]
 fn a_docx_resume_is_read_with_its_headings() {
-    let resume = load_resume(&fixture("priya-raman.docx")).unwrap();
-    assert_eq!(resume.name, "Priya Raman");
+    let resume = load_resume(&fixture("aoife-brennan.docx")).unwrap();
+    assert_eq!(resume.name, "Aoife Brennan");
     assert_eq!(resume.title.as_deref(), Some("Data Platform Engineer"));
     let text = all_text(&resume);
     for expected in [
-        "priya.raman@example.com",
+        "aoife.brennan@example.com",
         "Built a Kafka and Flink pipeline that updates shelf stock every minute for 400 stores",
         "Python, SQL, Scala",
     ] {
