@@ -151,7 +151,7 @@ fn markdown_sample_keeps_its_own_text_and_splits_sections() {
     let path = sample("resume.md");
     let resume = load_resume(&path).unwrap();
 
-    assert_eq!(resume.name, "Aoife Brennan");
+    assert_eq!(resume.name, "Priya Raman");
     assert_eq!(resume.title.as_deref(), Some("Frontend Engineer"));
     assert_eq!(
         headings(&resume),
