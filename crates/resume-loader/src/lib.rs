@@ -11,9 +11,11 @@
 //! This crate only knows files, bytes and the domain: it must not depend on HTTP, SQL or any
 //! adapter crate, so it can be used (and fuzzed) on its own.
 
+mod contact;
 mod documents;
 mod json;
 mod lenient;
+mod markdown;
 mod markup;
 mod watch;
 
@@ -189,7 +191,7 @@ fn parse(source: &[u8], hint: FormatHint, stem: Option<&str>) -> Result<Resume, 
     match hint {
         FormatHint::Pdf => return Ok(markup::parse_text(&documents::pdf_text(source)?)),
         FormatHint::Docx => {
-            return Ok(markup::parse_markdown(
+            return Ok(markdown::parse_markdown(
                 &documents::docx_markdown(source)?,
                 stem,
             ));
@@ -210,7 +212,7 @@ fn parse(source: &[u8], hint: FormatHint, stem: Option<&str>) -> Result<Resume, 
             }
             resume
         }),
-        FormatHint::Markdown => Ok(markup::parse_markdown(text, stem)),
+        FormatHint::Markdown => Ok(markdown::parse_markdown(text, stem)),
         FormatHint::Text | FormatHint::Pdf | FormatHint::Docx => Ok(markup::parse_text(text)),
     }
 }

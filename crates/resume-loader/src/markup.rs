@@ -1,97 +1,14 @@
-//! Markdown and plain-text resumes. Their own text is what the model reads; the sections and
-//! facts extracted here are a best-effort structure (split on headings, one fact per item).
+//! Plain-text resumes (and the text out of a PDF). Their own text is what the model reads; the
+//! sections and facts extracted here are a best-effort structure (split on headings, one fact
+//! per line or item, contact details labelled).
 
 use domain::{Resume, ResumeSection};
 
 /// Heading for what comes before the first section heading (contact lines, a tagline, …).
-const PREAMBLE: &str = "Overview";
+pub(crate) const PREAMBLE: &str = "Overview";
 
 /// Fallback name when a resume gives no usable one at all.
-const UNNAMED: &str = "Resume";
-
-/// Markdown: the first `#` heading names the person (else `stem`, else the first line), the next
-/// plain line is the title, `##` (and later `#`) headings start sections.
-pub(crate) fn parse_markdown(text: &str, stem: Option<&str>) -> Resume {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut facts = Facts::new(true);
-    let mut name = None;
-    let mut title = None;
-    let mut awaiting_title = false;
-    let mut in_fence = false;
-    let mut index = 0;
-
-    while let Some(&line) = lines.get(index) {
-        index += 1;
-        let trimmed = line.trim();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            facts.flush();
-            in_fence = !in_fence;
-            awaiting_title = false;
-            continue;
-        }
-        if in_fence {
-            facts.line_fact(trimmed);
-            continue;
-        }
-        if trimmed.is_empty() {
-            facts.flush();
-            continue;
-        }
-        let heading = atx_heading(line).or_else(|| {
-            let underline = lines.get(index).and_then(|next| setext_level(next))?;
-            if list_item(line).is_some() || is_rule(trimmed) {
-                return None;
-            }
-            index += 1;
-            Some((underline, clean(trimmed)))
-        });
-        if let Some((level, heading)) = heading {
-            facts.flush();
-            awaiting_title = false;
-            if heading.is_empty() {
-                continue;
-            }
-            if level == 1 && name.is_none() {
-                name = Some(heading);
-                awaiting_title = true;
-            } else if level <= 2 {
-                facts.start_section(heading);
-            } else {
-                facts.line_fact(&heading);
-            }
-            continue;
-        }
-        if std::mem::take(&mut awaiting_title) && list_item(line).is_none() && !is_rule(trimmed) {
-            let line = clean(trimmed);
-            if !line.is_empty() && !trimmed.starts_with('|') {
-                title = Some(line);
-                continue;
-            }
-        }
-        if is_rule(trimmed) {
-            facts.flush();
-        } else if trimmed.starts_with('|') {
-            facts.flush();
-            facts.line_fact(&table_row(trimmed));
-        } else if let Some(item) = list_item(line) {
-            facts.start_item(item);
-        } else if facts.in_item() && line.starts_with(char::is_whitespace) {
-            facts.continue_item(trimmed);
-        } else {
-            facts.paragraph_line(trimmed);
-        }
-    }
-
-    let name = name
-        .or_else(|| {
-            stem.map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        })
-        .or_else(|| first_line(text))
-        .unwrap_or_else(|| UNNAMED.to_owned());
-    Resume::with_text(name, title, facts.finish(), text.to_owned())
-}
+pub(crate) const UNNAMED: &str = "Resume";
 
 /// Plain text: the first line names the person, the next plain line is the title, and lines that
 /// look like headings (ALL CAPS, or short and ending with `:`) start sections. Every other line is
@@ -129,6 +46,11 @@ pub(crate) fn parse_text(text: &str) -> Resume {
             facts.continue_item(trimmed);
         } else {
             facts.paragraph_line(trimmed);
+        }
+        if facts.in_contact_section() {
+            for fact in crate::contact::contact_facts(trimmed) {
+                facts.push(fact);
+            }
         }
     }
 
@@ -220,6 +142,13 @@ impl Facts {
         self.item.is_some()
     }
 
+    /// Before the first heading, or under one that says "Contact".
+    fn in_contact_section(&self) -> bool {
+        self.current.as_ref().is_none_or(|s| {
+            s.heading == PREAMBLE || s.heading.to_lowercase().starts_with("contact")
+        })
+    }
+
     fn continue_item(&mut self, line: &str) {
         let line = clean(line);
         if let Some(item) = &mut self.item
@@ -239,44 +168,6 @@ impl Facts {
         }
         self.sections.retain(|section| !section.facts.is_empty());
         self.sections
-    }
-}
-
-/// `## Skills` → `(2, "Skills")`: up to three spaces of indent, 1–6 `#`, then a space or the end.
-fn atx_heading(line: &str) -> Option<(usize, String)> {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    if indent > 3 {
-        return None;
-    }
-    let rest = line.trim_start();
-    let level = rest.len() - rest.trim_start_matches('#').len();
-    if !(1..=6).contains(&level) {
-        return None;
-    }
-    let text = rest.trim_start_matches('#');
-    if !text.is_empty() && !text.starts_with([' ', '\t']) {
-        return None;
-    }
-    // An optional closing run of `#` counts only after a space (`C#` stays intact).
-    let text = text.trim();
-    let without_closing = text.trim_end_matches('#');
-    let text = if without_closing.is_empty() || without_closing.ends_with([' ', '\t']) {
-        without_closing
-    } else {
-        text
-    };
-    Some((level, clean(text)))
-}
-
-/// A `===` underline makes the line above a level-1 heading, `---` a level-2 one.
-fn setext_level(line: &str) -> Option<usize> {
-    let trimmed = line.trim();
-    if trimmed.len() >= 2 && trimmed.chars().all(|c| c == '=') {
-        Some(1)
-    } else if trimmed.len() >= 2 && trimmed.chars().all(|c| c == '-') {
-        Some(2)
-    } else {
-        None
     }
 }
 
@@ -372,34 +263,6 @@ fn text_heading(trimmed: &str) -> Option<String> {
     let all_caps = uppercase >= 3 && !trimmed.chars().any(char::is_lowercase);
     (short && all_caps && !trimmed.contains([',', '@', '|']))
         .then(|| clean(trimmed.trim_end_matches(':')))
-}
-
-/// `| Rust | 5 years |` → `Rust | 5 years`; separator rows give nothing.
-fn table_row(trimmed: &str) -> String {
-    let cells: Vec<&str> = trimmed
-        .split('|')
-        .map(str::trim)
-        .filter(|cell| !cell.is_empty())
-        .collect();
-    if cells
-        .iter()
-        .all(|cell| cell.chars().all(|c| c == '-' || c == ':' || c == ' '))
-    {
-        return String::new();
-    }
-    cells.join(" | ")
-}
-
-/// The first non-empty line, stripped of Markdown markers.
-fn first_line(text: &str) -> Option<String> {
-    text.lines().find_map(|line| {
-        let trimmed = line.trim();
-        let text = atx_heading(line)
-            .map(|(_, heading)| heading)
-            .or_else(|| list_item(line).map(clean))
-            .unwrap_or_else(|| clean(trimmed));
-        (!text.is_empty()).then_some(text)
-    })
 }
 
 /// Strips inline Markdown that only adds noise to a fact: quote markers, `**`/`__` emphasis and

@@ -214,7 +214,8 @@ fn markdown_strips_markers_and_joins_paragraph_lines() {
             "Tasks",
             "long item continued here",
             "Acme (2020)",
-            "quoted site (https://a.example)"
+            // What follows a job heading carries it, so it reads on its own.
+            "Acme (2020): quoted site (https://a.example)"
         ]
     );
     assert_eq!(resume.text().as_ref(), source);
@@ -256,7 +257,10 @@ fn plain_text_splits_on_caps_and_colon_headings() {
 
     assert_eq!(resume.name, "ADA EXAMPLE");
     assert_eq!(resume.title.as_deref(), Some("Staff Engineer"));
-    assert_eq!(section(&resume, "Overview"), ["ada@example.com"]);
+    assert_eq!(
+        section(&resume, "Overview"),
+        ["ada@example.com", "Email: ada@example.com"]
+    );
     assert_eq!(
         section(&resume, "EXPERIENCE"),
         ["Acme, 2020 – 2024 led the platform team"]

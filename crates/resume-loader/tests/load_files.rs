@@ -164,10 +164,20 @@ fn markdown_sample_keeps_its_own_text_and_splits_sections() {
             "Languages"
         ]
     );
+    // A bullet carries the job heading above it, so it reads on its own.
     assert!(facts(&resume, "Experience").contains(
-        &"Led the rebuild of the patient portal in React and TypeScript, improving Lighthouse performance from 52 to 94"
+        &"Lead Frontend Engineer — Kolam Health (2022 – Present): Led the rebuild of the patient portal in React and TypeScript, improving Lighthouse performance from 52 to 94"
             .to_owned()
     ));
+    // The contact line gives facts that say what they are.
+    let overview = facts(&resume, "Overview");
+    for fact in [
+        "Email: priya.raman@example.net",
+        "Website: https://priya-raman.example.net",
+        "Location: Bengaluru, India",
+    ] {
+        assert!(overview.contains(&fact.to_owned()), "{overview:#?}");
+    }
     assert!(
         facts(&resume, "Education").contains(
             &"BTech in Information Technology, Deccan Institute of Engineering (2015 – 2019)"
