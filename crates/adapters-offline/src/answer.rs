@@ -78,7 +78,16 @@ pub(crate) struct Answerer {
     name_words: Vec<String>,
     index: Index,
     info: Vec<FactInfo>,
+    /// Every word of the resume (lower case, accents folded), for typo correction.
+    vocabulary: HashSet<String>,
 }
+
+/// How alike a mistyped word and a known one must be (normalised Damerau–Levenshtein): one
+/// slip in a word of five letters, two in one of ten.
+const TYPO_SIMILARITY: f64 = 0.8;
+
+/// Shorter words are never corrected: too many short words are one letter apart.
+const TYPO_MIN_CHARS: usize = 4;
 
 impl FactInfo {
     /// A job or volunteering entry, whose facts come as a dated headline and details.
@@ -173,7 +182,15 @@ impl Answerer {
             });
         }
         let name_words = text::lower_words(&resume.name);
+        let vocabulary: HashSet<String> = resume
+            .sections
+            .iter()
+            .flat_map(|section| std::iter::once(&section.heading).chain(&section.facts))
+            .chain(std::iter::once(&resume.name))
+            .flat_map(|text| text::lower_words(text))
+            .collect();
         Self {
+            vocabulary,
             name: resume.name.clone(),
             title: resume.title.clone(),
             name_words,
@@ -200,6 +217,54 @@ impl Answerer {
         )
     }
 
+    /// The question's words, lower case and accents folded, with typos mended: a word neither
+    /// the resume nor the questions' own vocabulary knows becomes the closest one that does
+    /// ("studdy" → "study", "wher" → "where"). Words written with a capital inside the
+    /// sentence, or with digits or symbols, are names of things and stay as typed, so that a
+    /// skill the resume lacks is never taken for one it has.
+    fn corrected_words(&self, raw: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, word) in raw.iter().enumerate() {
+            let capitalised = i > 0 && word.chars().next().is_some_and(char::is_uppercase);
+            for lower in text::lower_words(word) {
+                let plain = lower.chars().all(char::is_alphabetic);
+                if capitalised || !plain || lower.chars().count() < TYPO_MIN_CHARS {
+                    out.push(lower);
+                    continue;
+                }
+                out.push(self.closest_known(&lower).unwrap_or(lower));
+            }
+        }
+        out
+    }
+
+    fn closest_known(&self, word: &str) -> Option<String> {
+        let cues: Vec<&str> = intent::cue_vocabulary().collect();
+        let known =
+            |w: &str| self.vocabulary.contains(w) || cues.contains(&w) || text::is_stop_word(w);
+        if known(word) {
+            return None;
+        }
+        let stem = text::stem(word);
+        if self.index.doc_freq(&stem) > 0 || self.vocabulary.iter().any(|v| text::stem(v) == stem) {
+            return None;
+        }
+        text::stop_words()
+            .iter()
+            .copied()
+            .chain(cues.iter().copied())
+            .map(str::to_owned)
+            .chain(self.vocabulary.iter().cloned())
+            .filter(|candidate| candidate.chars().count() >= TYPO_MIN_CHARS - 1)
+            .map(|candidate| {
+                let similarity = strsim::normalized_damerau_levenshtein(word, &candidate);
+                (similarity, candidate)
+            })
+            .filter(|(similarity, _)| *similarity >= TYPO_SIMILARITY)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, candidate)| candidate)
+    }
+
     fn does_not_say(&self) -> String {
         format!(
             "The resume does not say anything about that. You can ask about {}'s experience, \
@@ -218,9 +283,15 @@ impl Answerer {
             .into_iter()
             .take(MAX_QUESTION_WORDS)
             .collect();
-        let words: Vec<String> = raw.iter().flat_map(|w| text::lower_words(w)).collect();
+        let words = self.corrected_words(&raw);
         if let Some(kind) = intent::small_talk(&words, &self.name_words) {
             return self.small_talk_reply(kind);
+        }
+        // "What's the weather in San Francisco": a place from the resume does not make the
+        // question about it.
+        let off_topic = intent::off_topic_words(&words);
+        if !off_topic.is_empty() && off_topic.iter().all(|w| !self.vocabulary.contains(*w)) {
+            return self.does_not_say();
         }
 
         let route = intent::route(&words, &self.name_words);

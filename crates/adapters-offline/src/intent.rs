@@ -342,12 +342,14 @@ const RULES: &[Rule] = &[
         &[(C::Contact, 1.0)],
         &["twitter", "mastodon", "bluesky"],
     ),
-    narrow(
+    // The words people use for where someone is pick the section; the facts say "Location".
+    broad(
         &[
             "based", "live", "lives", "living", "located", "location", "city", "country",
             "where is she from", "where is he from", "where are they from", "relocate", "reside",
             "resides", "hometown",
         ],
+        &[],
         &[(C::Contact, 0.9), (C::Summary, 0.3)],
         &["location"],
     ),
@@ -436,8 +438,50 @@ const WHO_CUES: &[&str] = &[
 const WEAK_WHO_CUES: &[&str] = &[
     "who is", "who s", "who are", "tell me about", "about her", "about him", "about them",
     "about this person", "about the candidate", "what does she do", "what does he do",
-    "what do they do", "describe", "in short",
+    "what do they do", "describe", "in short", "name", "full name", "called",
 ];
+
+/// Words of questions about something else than a person's resume ("what's the weather in
+/// San Francisco"): declined even when they name a place or a thing the resume has, unless the
+/// resume itself uses the word.
+#[rustfmt::skip]
+const OFF_TOPIC_WORDS: &[&str] = &[
+    "weather", "forecast", "temperature", "raining", "rain", "snow", "snowing", "sunny",
+    "news", "headlines", "stock", "stocks", "bitcoin", "crypto", "recipe", "recipes", "cook",
+    "joke", "jokes", "lyrics", "song", "songs", "movie", "movies", "traffic", "flight",
+    "flights", "lottery", "horoscope", "score of the game", "capital of", "population",
+];
+
+/// The off-topic words of a question, to be checked against the resume's own vocabulary.
+pub(crate) fn off_topic_words(words: &[String]) -> Vec<&'static str> {
+    let text = phrase_text(words);
+    OFF_TOPIC_WORDS
+        .iter()
+        .copied()
+        .filter(|w| contains_cue(&text, w))
+        .collect()
+}
+
+/// Every single word that routes a question, for typo correction ("studdy" → "study").
+pub(crate) fn cue_vocabulary() -> impl Iterator<Item = &'static str> {
+    RULES
+        .iter()
+        .flat_map(|rule| rule.cues.iter().copied())
+        .chain(WHO_CUES.iter().copied())
+        .chain(WEAK_WHO_CUES.iter().copied())
+        .chain(CURRENT_CUES.iter().copied())
+        .chain(YEARS_CUES.iter().copied())
+        .chain([
+            "work",
+            "works",
+            "worked",
+            "working",
+            "employed",
+            "language",
+            "languages",
+        ])
+        .filter(|cue| !cue.contains(' '))
+}
 
 /// Cues that ask about now.
 #[rustfmt::skip]
@@ -562,11 +606,19 @@ pub(crate) fn route(words: &[String], name_words: &[String]) -> Route {
         }
     }
 
+    let asks_now = CURRENT_CUES.iter().any(|c| contains_cue(&text, c));
     let mut who_hits: Vec<&str> = WHO_CUES
         .iter()
         .copied()
         .filter(|c| contains_cue(&text, c))
         .collect();
+    // "Her most recent job title" is about the latest role, not the headline of the resume.
+    if asks_now && who_hits.iter().any(|c| c.contains("title")) {
+        who_hits.retain(|c| !c.contains("title"));
+        mark(&mut route, "title");
+        mark(&mut route, "job");
+        route.add(C::Experience, 1.0);
+    }
     let weak_hits: Vec<&str> = WEAK_WHO_CUES
         .iter()
         .copied()

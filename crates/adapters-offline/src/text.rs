@@ -38,11 +38,13 @@ pub(crate) fn raw_words(text: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Lower-cased words, before stop words and stemming: what phrase routing looks at.
+/// Lower-cased words with their accents folded ("Zürich" → "zurich", "Müller" → "muller"),
+/// before stop words and stemming: what phrase routing looks at. Folding both the facts and
+/// the questions lets a visitor type without accents.
 pub(crate) fn lower_words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for word in raw_words(text) {
-        let lower = word.to_lowercase();
+        let lower = fold(&word.to_lowercase());
         if lower.contains('.') {
             // "node.js" also counts as "node" and "js"; "example.com" as "example", "com".
             for part in lower.split('.').filter(|p| !p.is_empty()) {
@@ -52,6 +54,25 @@ pub(crate) fn lower_words(text: &str) -> Vec<String> {
         out.push(lower);
     }
     out
+}
+
+/// `word` without accents; left as it is when folding would leave nothing of it (a word in a
+/// script that has no Latin transliteration keeps its own letters).
+fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_owned();
+    }
+    let folded = deunicode::deunicode(word);
+    if folded.chars().any(char::is_alphanumeric) {
+        folded.to_lowercase()
+    } else {
+        word.to_owned()
+    }
+}
+
+/// The stop words, for typo correction ("wher" → "where").
+pub(crate) fn stop_words() -> &'static [&'static str] {
+    STOP_WORDS
 }
 
 pub(crate) fn is_stop_word(word: &str) -> bool {
@@ -162,7 +183,12 @@ mod tests {
 
     #[test]
     fn handles_unicode_and_odd_input() {
-        assert_eq!(terms("Tomás Okafor"), vec!["tomás", "okafor"]);
+        // Accents are folded, so a question typed without them meets the resume.
+        assert_eq!(terms("Tomás Okafor"), terms("Tomas Okafor"));
+        assert_eq!(
+            terms("Bäckerei Müller, Zürich"),
+            terms("Backerei Muller, Zurich")
+        );
         assert!(terms("🙂🙂 +++ ### ...").is_empty());
         assert!(terms("").is_empty());
         assert_eq!(

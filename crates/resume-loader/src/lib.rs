@@ -189,7 +189,7 @@ pub fn parse_resume(source: &[u8], kind_hint: FormatHint) -> Result<Resume, Pars
 
 fn parse(source: &[u8], hint: FormatHint, stem: Option<&str>) -> Result<Resume, ParseError> {
     match hint {
-        FormatHint::Pdf => return Ok(markup::parse_text(&documents::pdf_text(source)?)),
+        FormatHint::Pdf => return Ok(markup::parse_pdf_text(&documents::pdf_text(source)?)),
         FormatHint::Docx => {
             return Ok(markdown::parse_markdown(
                 &documents::docx_markdown(source)?,

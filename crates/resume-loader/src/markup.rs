@@ -14,7 +14,19 @@ pub(crate) const UNNAMED: &str = "Resume";
 /// look like headings (ALL CAPS, or short and ending with `:`) start sections. Every other line is
 /// a fact of its own, since plain text has no paragraph syntax to rely on.
 pub(crate) fn parse_text(text: &str) -> Resume {
-    let mut facts = Facts::new(false);
+    parse_lines(text, false)
+}
+
+/// The text out of a PDF: as plain text, but lines wrap inside paragraphs and bullets (the
+/// layout broke them, not the author), so they are joined, and bullets under a dated line (a
+/// job, a degree) carry it.
+pub(crate) fn parse_pdf_text(text: &str) -> Resume {
+    parse_lines(text, true)
+}
+
+fn parse_lines(text: &str, laid_out: bool) -> Resume {
+    let mut facts = Facts::new(laid_out);
+    facts.dated_context = laid_out;
     let mut name = None;
     let mut title = None;
     let mut awaiting_title = false;
@@ -42,7 +54,7 @@ pub(crate) fn parse_text(text: &str) -> Resume {
             facts.start_section(heading);
         } else if let Some(item) = list_item(line) {
             facts.start_item(item);
-        } else if facts.in_item() && line.starts_with(char::is_whitespace) {
+        } else if facts.in_item() && (laid_out || line.starts_with(char::is_whitespace)) {
             facts.continue_item(trimmed);
         } else {
             facts.paragraph_line(trimmed);
@@ -67,6 +79,10 @@ struct Facts {
     join_paragraphs: bool,
     paragraph: Vec<String>,
     item: Option<String>,
+    /// Items carry the last dated paragraph of their section ("Data Engineer — Acme (2018 –
+    /// 2021)"), so they read on their own.
+    dated_context: bool,
+    context: Option<String>,
 }
 
 impl Facts {
@@ -77,6 +93,8 @@ impl Facts {
             join_paragraphs,
             paragraph: Vec::new(),
             item: None,
+            dated_context: false,
+            context: None,
         }
     }
 
@@ -95,16 +113,24 @@ impl Facts {
 
     fn flush(&mut self) {
         if let Some(item) = self.item.take() {
+            let item = match &self.context {
+                Some(context) if !item.is_empty() => format!("{context}: {item}"),
+                _ => item,
+            };
             self.push(item);
         }
         if !self.paragraph.is_empty() {
             let paragraph = std::mem::take(&mut self.paragraph).join(" ");
+            if self.dated_context && paragraph.chars().count() <= 150 && has_year(&paragraph) {
+                self.context = Some(paragraph.clone());
+            }
             self.push(paragraph);
         }
     }
 
     fn start_section(&mut self, heading: String) {
         self.flush();
+        self.context = None;
         if let Some(section) = self.current.take() {
             self.sections.push(section);
         }
@@ -169,6 +195,18 @@ impl Facts {
         self.sections.retain(|section| !section.facts.is_empty());
         self.sections
     }
+}
+
+/// Whether `text` holds a year (1950–2099), as the headline of a job or a degree does.
+fn has_year(text: &str) -> bool {
+    text.as_bytes().windows(4).enumerate().any(|(i, w)| {
+        let digits = w.iter().all(u8::is_ascii_digit);
+        let before = i.checked_sub(1).and_then(|b| text.as_bytes().get(b));
+        let after = text.as_bytes().get(i + 4);
+        let alone =
+            !before.is_some_and(u8::is_ascii_digit) && !after.is_some_and(u8::is_ascii_digit);
+        digits && alone && matches!(&w[..2], b"19" | b"20") && (w[..2] != *b"19" || w[2] >= b'5')
+    })
 }
 
 /// Separator lines: `---`, `***`, `___`, `====`, `~~~~` (possibly spaced out).
