@@ -16,6 +16,8 @@ const QUESTIONS: &[(&str, &str)] = &[
     ("current_job", "Where does she work now?"),
     ("years", "How many years of experience does she have?"),
     ("unknown", "What is her favourite pancake recipe?"),
+    ("typos", "wher did she studdy?"),
+    ("location", "Where is she based?"),
 ];
 
 fn ranking(c: &mut Criterion) {

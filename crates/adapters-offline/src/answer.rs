@@ -80,6 +80,11 @@ pub(crate) struct Answerer {
     info: Vec<FactInfo>,
     /// Every word of the resume (lower case, accents folded), for typo correction.
     vocabulary: HashSet<String>,
+    /// What a mistyped word may be mended to: the stop words, the routing cues and the
+    /// resume's words, with their lengths (a correction is within two letters of the word).
+    corrections: Vec<(usize, String)>,
+    /// Words that are known and so never mended: the above, and the stems of the resume's.
+    known: HashSet<String>,
 }
 
 /// How alike a mistyped word and a known one must be (normalised Damerau–Levenshtein): one
@@ -189,8 +194,28 @@ impl Answerer {
             .chain(std::iter::once(&resume.name))
             .flat_map(|text| text::lower_words(text))
             .collect();
+        let mut corrections: Vec<(usize, String)> = text::stop_words()
+            .iter()
+            .copied()
+            .chain(intent::cue_vocabulary())
+            .map(str::to_owned)
+            .chain(vocabulary.iter().cloned())
+            .filter(|w| {
+                w.chars().all(char::is_alphabetic) && w.chars().count() >= TYPO_MIN_CHARS - 1
+            })
+            .map(|w| (w.chars().count(), w))
+            .collect();
+        corrections.sort_unstable();
+        corrections.dedup();
+        let known: HashSet<String> = corrections
+            .iter()
+            .map(|(_, w)| w.clone())
+            .chain(vocabulary.iter().map(|w| text::stem(w)))
+            .collect();
         Self {
             vocabulary,
+            corrections,
+            known,
             name: resume.name.clone(),
             title: resume.title.clone(),
             name_words,
@@ -239,30 +264,20 @@ impl Answerer {
     }
 
     fn closest_known(&self, word: &str) -> Option<String> {
-        let cues: Vec<&str> = intent::cue_vocabulary().collect();
-        let known =
-            |w: &str| self.vocabulary.contains(w) || cues.contains(&w) || text::is_stop_word(w);
-        if known(word) {
+        if self.known.contains(word) || self.known.contains(&text::stem(word)) {
             return None;
         }
-        let stem = text::stem(word);
-        if self.index.doc_freq(&stem) > 0 || self.vocabulary.iter().any(|v| text::stem(v) == stem) {
-            return None;
-        }
-        text::stop_words()
+        let length = word.chars().count();
+        self.corrections
             .iter()
-            .copied()
-            .chain(cues.iter().copied())
-            .map(str::to_owned)
-            .chain(self.vocabulary.iter().cloned())
-            .filter(|candidate| candidate.chars().count() >= TYPO_MIN_CHARS - 1)
-            .map(|candidate| {
-                let similarity = strsim::normalized_damerau_levenshtein(word, &candidate);
+            .filter(|(len, _)| len.abs_diff(length) <= 2)
+            .map(|(_, candidate)| {
+                let similarity = strsim::normalized_damerau_levenshtein(word, candidate);
                 (similarity, candidate)
             })
             .filter(|(similarity, _)| *similarity >= TYPO_SIMILARITY)
             .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, candidate)| candidate)
+            .map(|(_, candidate)| candidate.clone())
     }
 
     fn does_not_say(&self) -> String {
