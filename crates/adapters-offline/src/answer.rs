@@ -349,12 +349,45 @@ impl Answerer {
         } else {
             None
         };
-        let picked = current.unwrap_or_else(|| self.pick(&scores, &focus, &route));
+        let everything = if route.all && current.is_none() {
+            self.all_entries(&route)
+        } else {
+            None
+        };
+        let picked = current
+            .or(everything)
+            .unwrap_or_else(|| self.pick(&scores, &focus, &route));
         if picked.is_empty() {
             return self.does_not_say();
         }
         let lead = format!("From the resume of {}:", self.name);
         self.write(&missing, &lead, &picked)
+    }
+
+    /// "List all the companies she worked for": the headline of every entry (a role, a degree)
+    /// of the one section the question is about, in the resume's order. `None` when the
+    /// question is about several sections or the section has fewer than two entries.
+    fn all_entries(&self, route: &Route) -> Option<Vec<usize>> {
+        let strongest = route.strongest();
+        let mut routed = route
+            .categories
+            .iter()
+            .filter(|(_, w)| *w >= strongest * STRONG_SHARE)
+            .map(|(c, _)| *c);
+        let category = routed.next()?;
+        if routed.next().is_some() {
+            return None;
+        }
+        let entries: Vec<usize> = self
+            .info
+            .iter()
+            .enumerate()
+            .filter(|(i, info)| {
+                info.entry == *i && !info.ranges.is_empty() && info.categories.contains(&category)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        (entries.len() >= 2).then_some(entries)
     }
 
     fn small_talk_reply(&self, kind: SmallTalk) -> String {

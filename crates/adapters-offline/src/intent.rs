@@ -125,6 +125,9 @@ pub(crate) struct Route {
     pub(crate) years: bool,
     /// The question asks who the person is: lead with name and title.
     pub(crate) who: bool,
+    /// The question asks for the whole list ("all", "every", "list"): every entry, not the
+    /// best few.
+    pub(crate) all: bool,
 }
 
 impl Route {
@@ -675,10 +678,18 @@ pub(crate) fn route(words: &[String], name_words: &[String]) -> Route {
         route.add(C::Experience, 1.0);
     }
 
+    route.all = ALL_CUES.iter().any(|c| contains_cue(&text, c));
+
     route.cue_words.sort_unstable();
     route.cue_words.dedup();
     route
 }
+
+/// Cues that ask for every entry of a section.
+#[rustfmt::skip]
+const ALL_CUES: &[&str] = &[
+    "all", "every", "each", "list", "complete", "full list", "everything", "everywhere",
+];
 
 /// A question that is only a greeting, thanks or goodbye; `None` for anything with content.
 pub(crate) fn small_talk(words: &[String], name_words: &[String]) -> Option<SmallTalk> {

@@ -16,6 +16,7 @@ const INGRID: &str = "jsonresume-full.json";
 const AOIFE_PDF: &str = "aoife-brennan.pdf";
 const AOIFE_DOCX: &str = "aoife-brennan.docx";
 const JONAS: &str = "jonas-weber-two-columns.pdf";
+const SOLVEIG: &str = "solveig-berntsen-three-pages.pdf";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -379,6 +380,34 @@ const ROWS: &[Row] = &[
         JONAS,
         "What did he do at Elbtal Sensorik?",
         &["Zephyr"],
+        &[DOES_NOT_SAY],
+    ),
+    // Nine employers: "all" must give all of them.
+    (
+        SOLVEIG,
+        "List all the companies she has worked for",
+        &[
+            "Fjordline Shipping",
+            "Nordlys Energy",
+            "Kattegat Payments",
+            "Skagerrak Games",
+            "Vestland Media",
+            "Bergen Robotics",
+            "University of Tromsø",
+            "Lofoten Hosting",
+        ],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        SOLVEIG,
+        "Where does she work now?",
+        &["Fjordline Shipping"],
+        &[DOES_NOT_SAY, "Nordlys"],
+    ),
+    (
+        SOLVEIG,
+        "What did she study?",
+        &["MSc Computer Science"],
         &[DOES_NOT_SAY],
     ),
 ];
