@@ -192,7 +192,7 @@ mod tests {
                 .fact
                 .contains("MSc")
         );
-        assert_eq!(index.doc_freq("experienc"), 2);
+        assert_eq!(index.doc_freq(&crate::text::stem("experience")), 2);
     }
 
     #[test]

@@ -89,43 +89,18 @@ pub(crate) fn terms(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A light suffix stripper (plural, past tense, gerund, trailing "e"), applied the same way to
-/// facts and questions. Porter's full algorithm is not needed for a few dozen facts; what
-/// matters is that common inflections of the same word meet. Words with digits or symbols
-/// ("c++", "2016", "node.js") are left alone.
+/// The English stem of a word (Snowball's stemmer, the Porter2 algorithm), applied the same way
+/// to facts and questions so that "studied", "studies" and "study" meet. Words with digits or
+/// symbols ("c++", "2016", "node.js"), and words of three letters or fewer (mostly names of
+/// things: "aws", "gcp", "ios"), are left alone.
 pub(crate) fn stem(word: &str) -> String {
+    static STEMMER: std::sync::LazyLock<rust_stemmers::Stemmer> = std::sync::LazyLock::new(|| {
+        rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English)
+    });
     if !word.chars().all(|c| c.is_ascii_alphabetic()) || word.len() <= 3 {
         return word.to_owned();
     }
-    let mut w = word.to_owned();
-    // Plurals first, then tense and gerund, so "strings" and "string" end alike.
-    if let Some(base) = w.strip_suffix("ies").filter(|b| b.len() >= 2) {
-        w = format!("{base}y");
-    } else if let Some(base) = w.strip_suffix("sses") {
-        w = format!("{base}ss");
-    } else if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
-        w.pop();
-    }
-    if let Some(base) = w.strip_suffix("ied").filter(|b| b.len() >= 2) {
-        w = format!("{base}y");
-    } else if let Some(base) = w.strip_suffix("ing").filter(|b| b.len() >= 3) {
-        w = base.to_owned();
-    } else if let Some(base) = w.strip_suffix("ed").filter(|b| b.len() >= 3) {
-        w = base.to_owned();
-    }
-    // "managed"/"manage"/"managing" all end as "manag"; "languages"/"language" as "languag".
-    if w.len() > 4 && w.ends_with('e') {
-        w.pop();
-    }
-    // "running" → "runn" → "run": undo a doubled final consonant left by the suffix.
-    let bytes = w.as_bytes();
-    if bytes.len() >= 4 {
-        let (a, b) = (bytes[bytes.len() - 2], bytes[bytes.len() - 1]);
-        if a == b && !matches!(b, b'l' | b's' | b'z' | b'e' | b'o') {
-            w.pop();
-        }
-    }
-    w
+    STEMMER.stem(word).into_owned()
 }
 
 #[cfg(test)]
