@@ -293,7 +293,13 @@ const RULES: &[Rule] = &[
     ),
     narrow(&["phd", "doctorate", "doctoral"], &[(C::Education, 1.0)], &["phd"]),
     narrow(&["thesis", "dissertation"], &[(C::Education, 1.0)], &["thesis"]),
-    narrow(&["gpa", "grade", "grades", "score"], &[(C::Education, 1.0)], &["gpa", "score"]),
+    // A file says "GPA", "grade" or "score" for the same thing: any of the words finds it.
+    broad(
+        &["gpa", "grade", "grades", "score", "marks"],
+        &[],
+        &[(C::Education, 1.0)],
+        &["gpa", "score", "grade"],
+    ),
     narrow(&["course", "courses", "coursework"], &[(C::Education, 1.0)], &["courses"]),
     // Experience
     broad(

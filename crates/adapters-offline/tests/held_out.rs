@@ -404,6 +404,13 @@ const ROWS: &[Row] = &[
         &["Fjordline Shipping"],
         &[DOES_NOT_SAY, "Nordlys"],
     ),
+    (INGRID, "What was her GPA?", &["4.0"], &[DOES_NOT_SAY]),
+    (
+        DECLAN,
+        "What grade did he graduate with?",
+        &["3.7"],
+        &[DOES_NOT_SAY],
+    ),
     (
         SOLVEIG,
         "What did she study?",
