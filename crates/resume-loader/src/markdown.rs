@@ -9,7 +9,7 @@ use domain::{Resume, ResumeSection};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::contact::contact_facts;
-use crate::markup::{PREAMBLE, UNNAMED};
+use crate::markup::{PREAMBLE, UNNAMED, open_section};
 
 /// Sections whose lines are read for contact details.
 const CONTACT_HEADINGS: &[&str] = &[
@@ -275,16 +275,9 @@ impl Reader {
 
     fn push_fact(&mut self, fact: String) {
         let fact = tidy(&fact);
-        if fact.is_empty() {
-            return;
+        if !fact.is_empty() {
+            open_section(&mut self.current).facts.push(fact);
         }
-        self.current
-            .get_or_insert_with(|| ResumeSection {
-                heading: PREAMBLE.to_owned(),
-                facts: Vec::new(),
-            })
-            .facts
-            .push(fact);
     }
 }
 

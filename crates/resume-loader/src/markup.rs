@@ -99,16 +99,9 @@ impl Facts {
     }
 
     fn push(&mut self, fact: String) {
-        if fact.is_empty() {
-            return;
+        if !fact.is_empty() {
+            open_section(&mut self.current).facts.push(fact);
         }
-        self.current
-            .get_or_insert_with(|| ResumeSection {
-                heading: PREAMBLE.to_owned(),
-                facts: Vec::new(),
-            })
-            .facts
-            .push(fact);
     }
 
     fn flush(&mut self) {
@@ -195,6 +188,14 @@ impl Facts {
         self.sections.retain(|section| !section.facts.is_empty());
         self.sections
     }
+}
+
+/// The section being filled, or the preamble when no heading came yet.
+pub(crate) fn open_section(current: &mut Option<ResumeSection>) -> &mut ResumeSection {
+    current.get_or_insert_with(|| ResumeSection {
+        heading: PREAMBLE.to_owned(),
+        facts: Vec::new(),
+    })
 }
 
 /// Whether `text` holds a year (1950–2099), as the headline of a job or a degree does.
