@@ -82,8 +82,9 @@ pub(crate) fn kind_of(url: &str) -> Option<Kind> {
     }
 }
 
-/// `url` with its password (in the user info, or a `password=` query parameter) replaced by
-/// `***`, fit for messages and logs.
+/// `url` with its password (in the user info, even one holding `@`, or a `password=` /
+/// `sslpassword=` query parameter) replaced by `***`, fit for messages and logs. The one
+/// redaction of the service: the server uses it for the model's base URL too.
 pub fn redact_url(url: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, Some(query)),
@@ -122,18 +123,29 @@ pub fn redact_url(url: &str) -> String {
 /// The password in `url`, if it has one, to scrub from messages that might quote it.
 pub(crate) fn password_of(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let userinfo = authority.rsplit_once('@')?.0;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let userinfo = rest[..authority_end].rsplit_once('@')?.0;
     let password = userinfo.split_once(':')?.1;
     (!password.is_empty()).then_some(password)
 }
 
-/// `message` with any occurrence of the URL's password replaced by `***`.
-pub(crate) fn scrub(message: String, url: &str) -> String {
-    match password_of(url) {
-        Some(password) if message.contains(password) => message.replace(password, "***"),
-        _ => message,
-    }
+/// The values of `password=`-like query parameters of `url`.
+fn query_passwords(url: &str) -> impl Iterator<Item = &str> {
+    url.split_once('?')
+        .map_or("", |(_, query)| query)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(key, value)| key.to_ascii_lowercase().contains("password") && !value.is_empty())
+        .map(|(_, value)| value)
+}
+
+/// `message` with any occurrence of the URL's passwords replaced by `***`, for messages of
+/// other libraries that may quote the URL they were given.
+pub fn scrub(message: String, url: &str) -> String {
+    password_of(url)
+        .into_iter()
+        .chain(query_passwords(url))
+        .fold(message, |message, password| message.replace(password, "***"))
 }
 
 /// What a SQLite URL asks for, as far as preparing the file goes.

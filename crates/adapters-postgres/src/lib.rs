@@ -11,5 +11,5 @@ mod convert;
 mod entity;
 mod repo;
 
-pub use connect::{ConnectError, ConnectOptions, redact_url};
+pub use connect::{ConnectError, ConnectOptions, redact_url, scrub};
 pub use repo::SeaOrmRepo;

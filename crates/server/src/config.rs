@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use adapters_postgres::redact_url;
 use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -233,7 +234,7 @@ impl Settings {
         {
             problems.push(format!(
                 "LLM_BASE_URL must be an http:// or https:// URL (got {:?})",
-                self.llm_base_url
+                redact_url(&self.llm_base_url)
             ));
         }
         if self.llm_model.trim().is_empty() {
@@ -338,20 +339,6 @@ fn comma_list(raw: &str) -> Vec<String> {
         .collect()
 }
 
-/// Hides the password of `scheme://user:password@host/…` URLs.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((credentials, host)) = rest.split_once('@') else {
-        return url.to_owned();
-    };
-    match credentials.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
-    }
-}
-
 /// A one-line summary for the start-up log, with no secrets.
 #[derive(Debug)]
 pub struct Summary<'a>(pub &'a Settings);
@@ -367,7 +354,7 @@ impl fmt::Display for Summary<'_> {
             s.database_url_redacted(),
             s.resume_path.display(),
             if s.api_key().is_some() {
-                format!("{} via {}", s.llm_model, s.llm_base_url)
+                format!("{} via {}", s.llm_model, redact_url(&s.llm_base_url))
             } else {
                 "offline answerer".to_owned()
             }

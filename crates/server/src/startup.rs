@@ -360,7 +360,8 @@ fn choose_llm(
             settings.llm_model.clone(),
         )
     };
-    let llm = OpenRouterLlm::new(config).map_err(|e| StartError::Llm(e.to_string()))?;
+    let llm = OpenRouterLlm::new(config)
+        .map_err(|e| StartError::Llm(adapters_postgres::scrub(e.to_string(), &settings.llm_base_url)))?;
     Ok((Arc::new(llm), false))
 }
 

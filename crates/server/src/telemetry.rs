@@ -9,6 +9,12 @@ use crate::config::LogFormat;
 pub fn init(level: &str, format: LogFormat) {
     let filter =
         EnvFilter::try_new(level.to_ascii_lowercase()).unwrap_or_else(|_| EnvFilter::new("info"));
+    // sea-orm's driver spans record its connect options, database URL and password included,
+    // at trace: they never reach the log, whatever LOG_LEVEL says.
+    let filter = match "sea_orm::driver=debug".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_span_events(FmtSpan::NONE)

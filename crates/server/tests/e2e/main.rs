@@ -11,6 +11,7 @@ mod limits;
 mod llm;
 mod properties;
 mod reload;
+mod secrets;
 
 use std::sync::Arc;
 use std::time::Duration;
