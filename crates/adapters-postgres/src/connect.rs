@@ -145,7 +145,9 @@ pub fn scrub(message: String, url: &str) -> String {
     password_of(url)
         .into_iter()
         .chain(query_passwords(url))
-        .fold(message, |message, password| message.replace(password, "***"))
+        .fold(message, |message, password| {
+            message.replace(password, "***")
+        })
 }
 
 /// What a SQLite URL asks for, as far as preparing the file goes.

@@ -13,10 +13,13 @@ use crate::openapi::{ErrorBody, WireRole};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     // Resources (not `cfg.route`) so that other methods get 405 rather than 404.
-    cfg.service(web::resource("/health").get(health))
-        .service(web::resource("/ready").get(ready))
-        .service(web::resource("/api/resume").get(resume))
-        .service(web::resource("/api/sessions/{id}/messages").get(session_messages))
+    cfg.service(crate::get_or_head("/health", health))
+        .service(crate::get_or_head("/ready", ready))
+        .service(crate::get_or_head("/api/resume", resume))
+        .service(crate::get_or_head(
+            "/api/sessions/{id}/messages",
+            session_messages,
+        ))
         .service(web::resource("/api/sessions/{id}").delete(delete_session));
 }
 

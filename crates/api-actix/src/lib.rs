@@ -9,6 +9,7 @@ mod http;
 pub mod limits;
 pub mod openapi;
 mod prometheus;
+mod security;
 mod web;
 pub mod ws;
 
@@ -22,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 pub use error::{ApiError, ErrorCode};
 pub use limits::{LimitSettings, Limits};
 pub use prometheus::MetricsRender;
+pub use security::security_headers;
 pub use ws::frames::{ClientFrame, FrameError, ServerFrame, parse_client_frame};
 
 /// Largest WebSocket frame accepted, in bytes. A question is at most a few thousand characters
@@ -81,6 +83,23 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// Renders `/metrics`; `None` serves 404 there.
     pub metrics: Option<MetricsRender>,
+}
+
+/// A resource that answers GET, and HEAD with the same status and headers and no body
+/// (actix-http leaves out the body of a response to HEAD). Uptime monitors, link checkers and
+/// `curl -I` use HEAD.
+pub(crate) fn get_or_head<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    use actix_web::guard;
+    resource(path).route(
+        actix_web::web::route()
+            .guard(guard::Any(guard::Get()).or(guard::Head()))
+            .to(handler),
+    )
 }
 
 /// Registers every route of the service.

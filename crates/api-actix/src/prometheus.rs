@@ -18,7 +18,7 @@ impl std::fmt::Debug for MetricsRender {
 }
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/metrics").get(render));
+    cfg.service(crate::get_or_head("/metrics", render));
 }
 
 async fn render(state: web::Data<AppState>) -> HttpResponse {

@@ -16,6 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, middleware, web};
 use utoipa_swagger_ui::Config;
 
 use crate::openapi;
+use crate::security::{DOCS_CSP, PAGE_CSP};
 
 /// A file of `web/`, as compiled in.
 struct Asset {
@@ -54,20 +55,6 @@ const REDOC_HTML: &[u8] = include_bytes!("../../../web/redoc.html");
 const SWAGGER_HTML: &[u8] = include_bytes!("../../../web/swagger.html");
 const WEBSOCKET_HTML: &[u8] = include_bytes!("../../../web/websocket.html");
 
-/// The chat page loads nothing but its own origin; no inline script or style is allowed, so an
-/// answer that slipped past the Markdown renderer still could not run.
-const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-     form-action 'self'; frame-ancestors 'none'";
-
-/// Swagger UI and ReDoc inject styles and build workers from blobs at run time, so inline
-/// styles and blob workers are allowed; scripts come from our origin only (both pages load
-/// their bundles from files), and images and requests are held to it too (ReDoc's footer would
-/// otherwise fetch its logo from a CDN, and Swagger UI would call a remote validator).
-const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data:; connect-src 'self'; font-src 'self' data:; worker-src 'self' blob:; \
-     object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
-
 /// Swagger UI's settings: our document, no remote validator, the plain layout.
 static SWAGGER_CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
     Arc::new(
@@ -81,22 +68,22 @@ static SWAGGER_CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     // Resources (not `cfg.route`) so that other methods get 405 rather than 404.
-    cfg.service(web::resource("/").get(index))
-        .service(web::resource("/openapi.json").get(openapi_json))
-        .service(web::resource("/redoc").get(redoc))
+    cfg.service(crate::get_or_head("/", index))
+        .service(crate::get_or_head("/openapi.json", openapi_json))
+        .service(crate::get_or_head("/redoc", redoc))
         .service(
             web::scope("/static")
                 .wrap(middleware::Compress::default())
-                .service(web::resource("/{file:.*}").get(asset)),
+                .service(crate::get_or_head("/{file:.*}", asset)),
         )
         .service(
             // `NormalizePath::trim` turns `/docs/` into `/docs`; the page's links are absolute,
             // so both work.
             web::scope("/docs")
                 .wrap(middleware::Compress::default())
-                .service(web::resource("").get(swagger_ui))
-                .service(web::resource("/websocket").get(websocket_docs))
-                .service(web::resource("/{file:.*}").get(swagger_file)),
+                .service(crate::get_or_head("", swagger_ui))
+                .service(crate::get_or_head("/websocket", websocket_docs))
+                .service(crate::get_or_head("/{file:.*}", swagger_file)),
         );
 }
 

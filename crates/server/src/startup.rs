@@ -191,7 +191,7 @@ impl Application {
         let grace = settings.shutdown_grace();
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(security_headers())
+                .wrap(api_actix::security_headers())
                 .wrap(middleware::NormalizePath::trim())
                 .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .configure(api_actix::configure(state.clone()))
@@ -316,26 +316,6 @@ fn listen(address: &str, backlog: u32) -> std::io::Result<TcpListener> {
     Ok(socket.into())
 }
 
-/// Content-Security-Policy of every response: scripts and connections only from this origin
-/// (the page's WebSocket included), no framing. Inline styles are allowed because the API
-/// documentation pages (Swagger UI, ReDoc) set them from script; no inline script is.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-    style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
-    connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; \
-    form-action 'self'; object-src 'none'";
-
-fn security_headers() -> middleware::DefaultHeaders {
-    middleware::DefaultHeaders::new()
-        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "no-referrer"))
-        .add(("X-Frame-Options", "DENY"))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=()",
-        ))
-}
-
 /// A key set → the OpenAI-compatible adapter at `LLM_BASE_URL`; no key → the offline answerer.
 fn choose_llm(
     settings: &Settings,
@@ -360,8 +340,12 @@ fn choose_llm(
             settings.llm_model.clone(),
         )
     };
-    let llm = OpenRouterLlm::new(config)
-        .map_err(|e| StartError::Llm(adapters_postgres::scrub(e.to_string(), &settings.llm_base_url)))?;
+    let llm = OpenRouterLlm::new(config).map_err(|e| {
+        StartError::Llm(adapters_postgres::scrub(
+            e.to_string(),
+            &settings.llm_base_url,
+        ))
+    })?;
     Ok((Arc::new(llm), false))
 }
 

@@ -223,3 +223,43 @@ async fn responses_carry_security_headers_and_other_methods_get_405() {
     assert_eq!(response.status(), 405);
     finish(app, db).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_get_route_answers_head_with_its_headers_and_no_body() {
+    let Some((app, db)) = start(Backend::Sqlite, &[]).await else {
+        return;
+    };
+    for path in [
+        "/",
+        "/health",
+        "/ready",
+        "/api/resume",
+        "/openapi.json",
+        "/redoc",
+        "/docs",
+        "/docs/websocket",
+        "/metrics",
+        "/static/app.js",
+    ] {
+        let get = app.http.get(app.url(path)).send().await.unwrap();
+        let get_status = get.status();
+        let get_type = get.headers().get("content-type").cloned();
+        let head = app.http.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), get_status, "HEAD {path}");
+        assert_eq!(
+            head.headers().get("content-type").cloned(),
+            get_type,
+            "HEAD {path}"
+        );
+        assert_eq!(
+            head.headers()["x-content-type-options"],
+            "nosniff",
+            "HEAD {path}"
+        );
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has no body"
+        );
+    }
+    finish(app, db).await;
+}

@@ -46,11 +46,19 @@ async fn no_password_key_or_credential_reaches_the_log_even_at_trace() {
 
     let logged = std::fs::read_to_string(log.path()).unwrap();
     assert!(logged.len() > 10_000, "the trace log was written");
-    for secret in ["hunter2", "hunter3-query", "llm-secret-5", "sk-key-secret-6"] {
+    for secret in [
+        "hunter2",
+        "hunter3-query",
+        "llm-secret-5",
+        "sk-key-secret-6",
+    ] {
         let line = logged.lines().find(|line| line.contains(secret));
         assert!(line.is_none(), "{secret} is in the log: {line:?}");
     }
-    assert!(logged.contains("postgres:***@"), "the redacted URL is logged");
+    assert!(
+        logged.contains("postgres:***@"),
+        "the redacted URL is logged"
+    );
     fake.shutdown().await;
     db.cleanup().await;
 }
