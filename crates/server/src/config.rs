@@ -466,4 +466,110 @@ mod tests {
         assert!(!shown.contains("sk-or-very-secret"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");
     }
+    /// The field names a struct's derived `Deserialize` asks for, read by a deserializer that
+    /// only records them.
+    fn field_names<T: for<'de> Deserialize<'de>>() -> Vec<&'static str> {
+        struct Recorder<'a>(&'a mut Vec<&'static str>);
+        #[derive(Debug)]
+        struct Stop;
+        impl std::fmt::Display for Stop {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("stop")
+            }
+        }
+        impl std::error::Error for Stop {}
+        impl serde::de::Error for Stop {
+            fn custom<M: fmt::Display>(_: M) -> Self {
+                Stop
+            }
+        }
+        impl<'de> serde::Deserializer<'de> for Recorder<'_> {
+            type Error = Stop;
+            fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+                Err(Stop)
+            }
+            fn deserialize_struct<V: serde::de::Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Stop> {
+                self.0.extend_from_slice(fields);
+                Err(Stop)
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        let mut names = Vec::new();
+        let _ = T::deserialize(Recorder(&mut names));
+        names
+    }
+
+    /// `KEY` of every `KEY=value` and `# KEY=value` line.
+    fn env_file_keys(text: &str) -> Vec<String> {
+        text.lines()
+            .map(|line| line.trim_start_matches('#').trim())
+            .filter_map(|line| line.split_once('='))
+            .map(|(key, _)| key.trim().to_owned())
+            .filter(|key| {
+                !key.is_empty() && key.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_docker_files_set_only_variables_the_configuration_knows() {
+        let known: Vec<String> = field_names::<Settings>()
+            .iter()
+            .map(|f| f.to_ascii_uppercase())
+            .chain(["CONFIG_FILE".to_owned()])
+            .collect();
+        assert!(known.contains(&"DATABASE_URL".to_owned()), "{known:?}");
+        // Read by the compose file itself, for the PostgreSQL service and the published port.
+        let compose_only = [
+            "POSTGRES_USER",
+            "POSTGRES_PASSWORD",
+            "POSTGRES_DB",
+            "PUBLISHED_PORT",
+        ];
+        let docker = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docker");
+        let example = std::fs::read_to_string(format!("{docker}/.env.example")).unwrap();
+        let compose = std::fs::read_to_string(format!("{docker}/compose.yaml")).unwrap();
+        for key in env_file_keys(&example) {
+            assert!(
+                known.contains(&key) || compose_only.contains(&key.as_str()),
+                "docker/.env.example sets {key}, which the configuration does not know"
+            );
+        }
+        // The server service's own `environment:` keys.
+        let server = compose.split("\n  server:").nth(1).unwrap_or_default();
+        let environment = server.split("environment:").nth(1).unwrap_or_default();
+        for line in environment.lines().skip(1) {
+            let Some((key, _)) = line.trim().split_once(':') else {
+                break;
+            };
+            if !line.starts_with("      ") || key.contains(' ') {
+                break;
+            }
+            assert!(
+                known.contains(&key.to_owned()),
+                "compose.yaml sets {key} for the server"
+            );
+        }
+        // Every variable the compose file requires (`${VAR:?…}`) is in the example.
+        for required in compose
+            .split("${")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(":?"))
+        {
+            let name = required.0;
+            assert!(
+                env_file_keys(&example).iter().any(|k| k == name),
+                "compose.yaml requires {name}; docker/.env.example must set it"
+            );
+        }
+    }
 }
