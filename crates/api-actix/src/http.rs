@@ -56,7 +56,7 @@ pub(crate) async fn health() -> HttpResponse {
     ),
 )]
 pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match state.chat.repo().ping().await {
+    match state.chat.ready().await {
         Ok(()) => HttpResponse::Ok().json(Status { status: "ready" }),
         Err(error) => {
             tracing::warn!(%error, "not ready: storage does not answer");

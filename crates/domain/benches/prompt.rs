@@ -205,13 +205,12 @@ fn history_500(c: &mut Criterion) {
     let mut group = c.benchmark_group("history_500");
     for (name, stored) in [("open_counts_stored", true), ("open_counts_missing", false)] {
         let (service, id) = service_with_history(500, stored);
-        let id = id.to_string();
         group.bench_function(name, |b| {
-            b.iter(|| rt.block_on(service.open(Some(black_box(&id)))).unwrap());
+            b.iter(|| rt.block_on(service.open(Some(black_box(id)))).unwrap());
         });
     }
     let (service, id) = service_with_history(500, true);
-    let (session, resumed) = rt.block_on(service.open(Some(&id.to_string()))).unwrap();
+    let (session, resumed) = rt.block_on(service.open(Some(id))).unwrap();
     assert!(resumed);
     group.bench_function("ask_instant_model", |b| {
         b.iter(|| {

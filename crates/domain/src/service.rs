@@ -197,22 +197,27 @@ impl ChatService {
         }));
     }
 
-    pub fn repo(&self) -> &Arc<dyn RepoPort> {
-        &self.repo
+    /// Answers when storage takes requests (and writes, when they were failing): readiness.
+    ///
+    /// # Errors
+    /// The storage failure, when there is one.
+    pub async fn ready(&self) -> Result<(), RepoError> {
+        self.repo.ping().await
     }
 
-    pub fn llm(&self) -> &Arc<dyn LlmPort> {
-        &self.llm
-    }
 
     /// Opens the conversation `requested` names, or a new one with a fresh id when it names
-    /// none (absent, not a UUID, or unknown). The flag says whether an existing one was resumed.
+    /// none (absent, or unknown; an id that is not a UUID is no id, and the edge passes none).
+    /// The flag says whether an existing one was resumed.
     ///
     /// # Errors
     /// [`OpenError::Storage`] when storage cannot be read.
     #[tracing::instrument(skip_all, err)]
-    pub async fn open(&self, requested: Option<&str>) -> Result<(ChatSession, bool), OpenError> {
-        if let Some(session_id) = requested.and_then(|s| s.parse::<SessionId>().ok())
+    pub async fn open(
+        &self,
+        requested: Option<SessionId>,
+    ) -> Result<(ChatSession, bool), OpenError> {
+        if let Some(session_id) = requested
             && let Some(conversation) = self.repo.find_conversation(&session_id).await?
         {
             let messages = self.repo.load_history(conversation.id).await?;

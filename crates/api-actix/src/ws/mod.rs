@@ -14,7 +14,9 @@ use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, rt, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError};
-use domain::{Answer, AskError, ChatSession, LlmError, Question, QuestionError, RepoError};
+use domain::{
+    Answer, AskError, ChatSession, LlmError, Question, QuestionError, RepoError, SessionId,
+};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -36,15 +38,16 @@ const DELTA_BUFFER: usize = 64;
 const MISSED_HEARTBEATS: u32 = 3;
 
 /// The `session_id` a client asked for: the one value of the parameter, or none when it is
-/// absent or given more than once (an ambiguous id is treated as unknown, not refused).
-fn requested_session(req: &HttpRequest) -> Option<String> {
+/// absent, not a UUID, or given more than once (an ambiguous or malformed id is treated as
+/// unknown, not refused).
+fn requested_session(req: &HttpRequest) -> Option<SessionId> {
     let pairs: Vec<(String, String)> =
         web::Query::<Vec<(String, String)>>::from_query(req.query_string())
             .map(web::Query::into_inner)
             .unwrap_or_default();
     let mut ids = pairs.into_iter().filter(|(key, _)| key == "session_id");
     match (ids.next(), ids.next()) {
-        (Some((_, id)), None) => Some(id),
+        (Some((_, id)), None) => id.parse().ok(),
         _ => None,
     }
 }
@@ -128,10 +131,10 @@ async fn run(
     state: Arc<AppState>,
     ws: Outbox,
     mut stream: AggregatedMessageStream,
-    requested: Option<String>,
+    requested: Option<SessionId>,
     client: Client,
 ) {
-    let (chat, resumed) = match state.chat.open(requested.as_deref()).await {
+    let (chat, resumed) = match state.chat.open(requested).await {
         Ok(opened) => opened,
         Err(err) => {
             error!(error = %err, "could not open the conversation");
