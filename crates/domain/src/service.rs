@@ -205,7 +205,6 @@ impl ChatService {
         self.repo.ping().await
     }
 
-
     /// Opens the conversation `requested` names, or a new one with a fresh id when it names
     /// none (absent, or unknown; an id that is not a UUID is no id, and the edge passes none).
     /// The flag says whether an existing one was resumed.
