@@ -16,6 +16,16 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// Longest wait for any frame: a test that would hang fails instead.
 const FRAME_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The servers' log, once for all tests, into the test harness's capture: a failing test shows
+/// what its server logged. `TEST_LOG=debug` (any filter) says how much; warnings by default.
+static TRACING: std::sync::LazyLock<()> = std::sync::LazyLock::new(|| {
+    let filter = std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_test_writer()
+        .try_init();
+});
+
 pub const LANGUAGES_QUESTION: &str = "What programming languages does this person know?";
 
 pub fn resume_path() -> String {
@@ -122,6 +132,7 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(settings: Settings, llm: Option<Arc<dyn LlmPort>>) -> Self {
+        std::sync::LazyLock::force(&TRACING);
         let app = Application::build_with_llm(settings, llm)
             .await
             .expect("the app builds");
