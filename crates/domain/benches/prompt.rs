@@ -10,13 +10,13 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
 
+use adapters_tiktoken::TiktokenCounter;
 use async_trait::async_trait;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use domain::prompt::{HistoryEntry, PromptBudget, SystemPrompt, build_prompt};
 use domain::{
     ChatService, ChatSettings, Conversation, FinishReason, LlmError, LlmEvent, LlmPort, LlmRequest,
-    LlmStream, Message, Question, RepoError, RepoPort, Resume, Role, SessionId, TiktokenCounter,
-    TokenCounter,
+    LlmStream, Message, Question, RepoError, RepoPort, Resume, Role, SessionId, TokenCounter,
 };
 use futures::StreamExt;
 use tokio::sync::mpsc;

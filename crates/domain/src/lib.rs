@@ -20,4 +20,4 @@ pub use ports::{
 };
 pub use resume::{Resume, ResumeSection};
 pub use service::{Answer, AskError, ChatService, ChatSession, ChatSettings, OpenError};
-pub use tokens::{TiktokenCounter, TokenCounter};
+pub use tokens::TokenCounter;
