@@ -7,7 +7,7 @@
 
 use std::hint::black_box;
 
-use api_actix::ws::frames::WireUsage;
+use api_actix::protocol::{FinishReason, Usage};
 use api_actix::{ErrorCode, ServerFrame, parse_client_frame};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -47,8 +47,8 @@ fn writing(c: &mut Criterion) {
             ServerFrame::Response {
                 response: black_box(&answer),
                 message_id: "0192b6a4-8c1e-7f3a-9d2b-5e6f7a8b9c0d".to_owned(),
-                finish_reason: "stop",
-                usage: WireUsage {
+                finish_reason: FinishReason::Stop,
+                usage: Usage {
                     prompt_tokens: 1200,
                     completion_tokens: 120,
                 },

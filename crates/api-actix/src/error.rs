@@ -1,25 +1,9 @@
-//! Errors at the edge: one enum for the HTTP API, and the wire codes shared with the WebSocket
-//! protocol.
+//! Errors at the edge of the HTTP API: one enum, rendered as the protocol's `ErrorBody`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
 
-/// The `code` of an error frame or an HTTP error body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ErrorCode {
-    ValidationError,
-    Busy,
-    RateLimitExceeded,
-    RateLimit,
-    ApiError,
-    DatabaseError,
-    InternalError,
-    NotFound,
-    /// The server is restarting; reconnect shortly.
-    ShuttingDown,
-}
+use crate::protocol::{ErrorBody, ErrorCode};
 
 /// An HTTP API failure; its `Display` is what the client reads.
 #[derive(Debug, thiserror::Error)]
@@ -32,23 +16,6 @@ pub enum ApiError {
     Database(#[source] domain::RepoError),
 }
 
-impl ErrorCode {
-    /// The wire spelling, also used as a metrics label.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ErrorCode::ValidationError => "VALIDATION_ERROR",
-            ErrorCode::Busy => "BUSY",
-            ErrorCode::RateLimitExceeded => "RATE_LIMIT_EXCEEDED",
-            ErrorCode::RateLimit => "RATE_LIMIT",
-            ErrorCode::ApiError => "API_ERROR",
-            ErrorCode::DatabaseError => "DATABASE_ERROR",
-            ErrorCode::InternalError => "INTERNAL_ERROR",
-            ErrorCode::NotFound => "NOT_FOUND",
-            ErrorCode::ShuttingDown => "SHUTTING_DOWN",
-        }
-    }
-}
-
 impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -57,12 +24,6 @@ impl ApiError {
             ApiError::Database(_) => ErrorCode::DatabaseError,
         }
     }
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: String,
-    code: &'a ErrorCode,
 }
 
 impl ResponseError for ApiError {
@@ -80,7 +41,7 @@ impl ResponseError for ApiError {
         }
         HttpResponse::build(self.status_code()).json(ErrorBody {
             error: self.to_string(),
-            code: &self.code(),
+            code: self.code(),
         })
     }
 }

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::openapi::{ErrorBody, WireRole};
+use crate::protocol::{ErrorBody, FinishReason, WireRole};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     // Resources (not `cfg.route`) so that other methods get 405 rather than 404.
@@ -131,8 +131,7 @@ pub(crate) struct MessageView {
     #[schema(format = Uuid, example = "0193a0c2-7f7e-7c4e-9a43-1f6a1b2c3d4e")]
     id: String,
     /// Who wrote it: the visitor (`user`) or the answerer (`assistant`).
-    #[schema(value_type = WireRole)]
-    role: &'static str,
+    role: WireRole,
     /// The text: a question, or an answer in Markdown.
     content: String,
     /// When it was stored (RFC 3339).
@@ -142,8 +141,7 @@ pub(crate) struct MessageView {
     /// answer; `length`, `cancelled` and `error` mark one that was cut short. Absent for
     /// questions and for answers stored without it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, example = "stop")]
-    finish_reason: Option<&'static str>,
+    finish_reason: Option<FinishReason>,
     /// Answers only: the model that wrote it, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "meta-llama/llama-3.2-3b-instruct:free")]
@@ -153,12 +151,12 @@ pub(crate) struct MessageView {
 impl From<Message> for MessageView {
     fn from(m: Message) -> Self {
         let (finish_reason, model) = match m.metadata {
-            Some(metadata) => (Some(metadata.finish_reason.as_str()), metadata.model),
+            Some(metadata) => (Some(metadata.finish_reason.into()), metadata.model),
             None => (None, None),
         };
         Self {
             id: m.id.to_string(),
-            role: m.role.as_str(),
+            role: m.role.into(),
             content: m.content,
             created_at: m.created_at.format(&Rfc3339).unwrap_or_default(),
             finish_reason,

@@ -9,6 +9,7 @@ mod http;
 pub mod limits;
 pub mod openapi;
 mod prometheus;
+pub mod protocol;
 mod security;
 mod web;
 pub mod ws;
@@ -20,11 +21,11 @@ use actix_web::web::{Data, JsonConfig, PathConfig, PayloadConfig, ServiceConfig,
 use domain::ChatService;
 use tokio_util::sync::CancellationToken;
 
-pub use error::{ApiError, ErrorCode};
+pub use error::ApiError;
 pub use limits::{LimitSettings, Limits};
 pub use prometheus::MetricsRender;
+pub use protocol::{ClientFrame, ErrorCode, FrameError, ServerFrame, parse_client_frame};
 pub use security::security_headers;
-pub use ws::frames::{ClientFrame, FrameError, ServerFrame, parse_client_frame};
 
 /// Largest WebSocket frame accepted, in bytes. A question is at most a few thousand characters
 /// (4 bytes each at worst) plus a little JSON; anything far larger is abuse, closed with 1009.
@@ -120,6 +121,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut ServiceConfig) {
             .service(resource("/ws").get(ws::connect))
             .configure(http::routes)
             .configure(prometheus::routes)
+            .configure(openapi::routes)
             .configure(web::routes);
     }
 }

@@ -1,18 +1,21 @@
 //! The OpenAPI description of the service, served at `/openapi.json` and rendered at `/docs`
 //! (Swagger UI) and `/redoc`.
 //!
-//! HTTP handlers carry their own `#[utoipa::path]`; this module gathers them, and describes what
-//! OpenAPI has no words for: the WebSocket at `/ws` and its JSON frames. The frame and error
-//! schemas here are written for the documentation only; the tests at the bottom hold them to the
-//! types that really go on the wire (`ServerFrame`, `ErrorCode`, `ApiError`).
+//! HTTP handlers carry their own `#[utoipa::path]`; this module gathers them with the schemas of
+//! `protocol` (the wire types themselves), describes the WebSocket at `/ws`, and serves the
+//! document.
 
-// The schema types and the two handler stubs below exist to be described, never used.
-#![allow(dead_code)]
+use actix_web::{HttpRequest, HttpResponse, web as actix};
+use utoipa::OpenApi;
 
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
-
+use crate::protocol::{
+    ClientFrame, ErrorBody, ErrorCode, FinishReason, ServerFrame, Usage, WireRole,
+};
 use crate::{http, web};
+
+pub(crate) fn routes(cfg: &mut actix::ServiceConfig) {
+    cfg.service(crate::get_or_head("/openapi.json", serve));
+}
 
 /// The whole API description.
 #[derive(Debug, OpenApi)]
@@ -32,7 +35,7 @@ use crate::{http, web};
         metrics,
         web::index,
         web::asset,
-        web::openapi_json,
+        serve,
         web::swagger_ui,
         web::redoc,
         web::websocket_docs,
@@ -47,7 +50,7 @@ use crate::{http, web};
         ErrorCode,
         WireRole,
         ClientFrame,
-        ServerFrame,
+        ServerFrame<'_>,
         FinishReason,
         Usage,
     )),
@@ -61,6 +64,17 @@ use crate::{http, web};
     ),
 )]
 pub struct ApiDoc;
+
+/// This API description (OpenAPI 3.1).
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "pages",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")),
+)]
+pub(crate) async fn serve(req: HttpRequest) -> HttpResponse {
+    web::cached(&req, "application/json", openapi_json().as_bytes())
+}
 
 /// The OpenAPI document as JSON text (built once: it never changes while the server runs).
 pub fn openapi_json() -> &'static str {
@@ -82,8 +96,10 @@ pub fn openapi_json() -> &'static str {
 /// The first server frame is always `system`, carrying the `session_id` to keep. Then send
 /// `question` frames; each is answered by zero or more `delta` frames and exactly one `response`
 /// frame (or an `error` frame). Send `cancel` to stop the answer being written. Errors keep the
-/// socket open. Close codes: 1001 the server is shutting down, 1008 origin not allowed or too
-/// many connections, 1009 a frame over 64 KiB, 1011 the conversation could not be loaded.
+/// socket open. Close codes: 1001 the server is shutting down, 1007 text that is not UTF-8,
+/// 1008 origin not allowed or too many connections, 1009 a message over 64 KiB, 1011 the
+/// conversation could not be loaded, 1002 other protocol errors.
+#[allow(dead_code)]
 #[utoipa::path(
     get,
     path = "/ws",
@@ -94,7 +110,7 @@ pub fn openapi_json() -> &'static str {
                        (the `system` frame then says `resumed: false` and carries the new id).")),
     responses(
         (status = 101, description = "Switching Protocols: the socket is open; the server \
-            sends a `system` frame first", body = ServerFrame),
+            sends a `system` frame first", body = ServerFrame<'_>),
         (status = 400, description = "Not a WebSocket upgrade request"),
     ),
 )]
@@ -102,6 +118,7 @@ async fn websocket() {}
 
 // Documentation only: the handler is in `prometheus`.
 /// Prometheus metrics, in the text exposition format.
+#[allow(dead_code)]
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -112,134 +129,6 @@ async fn websocket() {}
     ),
 )]
 async fn metrics() {}
-
-/// The body of every HTTP error.
-#[derive(ToSchema)]
-#[schema(example = json!({"error": "no conversation has this session id", "code": "NOT_FOUND"}))]
-pub(crate) struct ErrorBody {
-    /// What went wrong, written for a person.
-    error: String,
-    /// What went wrong, for a program.
-    code: ErrorCode,
-}
-
-/// The `code` of an HTTP error body or of a WebSocket `error` frame.
-///
-/// - `VALIDATION_ERROR`: not JSON, unknown `type`, missing, empty or too long question, a binary
-///   frame; over HTTP, an id that is not a UUID.
-/// - `BUSY`: a question arrived while this socket's previous answer was still streaming.
-/// - `RATE_LIMIT_EXCEEDED`: this server's per-client limit was hit; the message says when to
-///   retry.
-/// - `RATE_LIMIT`: the model provider kept answering 429 after retries.
-/// - `API_ERROR`: the model provider failed (status, timeout, network) after retries.
-/// - `DATABASE_ERROR`: storage failed; the message says whether the answer was saved.
-/// - `INTERNAL_ERROR`: anything else; the details are in the server's log.
-/// - `NOT_FOUND`: no conversation has this session id; on a socket, the conversation was
-///   deleted meanwhile (a `system` frame with the new conversation's id follows).
-/// - `SHUTTING_DOWN`: (WebSocket only) the server is restarting; the answer in flight was
-///   stopped and saved as it stood, and the socket closes with 1001. Reconnect shortly.
-#[derive(ToSchema, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub(crate) enum ErrorCode {
-    ValidationError,
-    Busy,
-    RateLimitExceeded,
-    RateLimit,
-    ApiError,
-    DatabaseError,
-    InternalError,
-    NotFound,
-    ShuttingDown,
-}
-
-/// Who wrote a message.
-#[derive(ToSchema, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum WireRole {
-    System,
-    User,
-    Assistant,
-}
-
-/// A frame from the client.
-#[derive(ToSchema, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub(crate) enum ClientFrame {
-    /// Ask a question: 1 to `MAX_QUESTION_CHARS` (default 2000) characters once control
-    /// characters are removed and whitespace trimmed.
-    #[schema(example = json!({"type": "question", "question": "What languages does she know?"}))]
-    Question { question: String },
-    /// Stop the answer being written. Its `response` frame follows with
-    /// `finish_reason: "cancelled"` and the text written so far. Ignored when nothing streams.
-    #[schema(example = json!({"type": "cancel"}))]
-    Cancel,
-}
-
-/// A frame from the server.
-#[derive(ToSchema, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub(crate) enum ServerFrame {
-    /// Always the first frame of a socket.
-    #[schema(example = json!({"type": "system",
-        "message": "Connected! Ask me anything about Ada Example's resume.",
-        "session_id": "0193a0c2-7f7e-7c4e-9a43-1f6a1b2c3d4e", "resumed": false}))]
-    System {
-        /// A greeting for a person.
-        message: String,
-        /// The conversation's id: keep it, and reconnect with `/ws?session_id=…` to resume.
-        #[schema(format = Uuid)]
-        session_id: String,
-        /// True only when the requested session existed and was resumed.
-        resumed: bool,
-    },
-    /// The next piece of the answer being written.
-    #[schema(example = json!({"type": "delta", "delta": "She writes Rust"}))]
-    Delta { delta: String },
-    /// The end of an answer: exactly one per accepted question. `response` equals the
-    /// concatenated deltas.
-    #[schema(example = json!({"type": "response", "response": "She writes Rust and Go.",
-        "message_id": "0193a0c2-8a11-7d2f-b1e0-5c4d3e2f1a0b", "finish_reason": "stop",
-        "usage": {"prompt_tokens": 812, "completion_tokens": 40}}))]
-    Response {
-        /// The whole answer, in Markdown.
-        response: String,
-        /// The id of the stored answer (see `/api/sessions/{id}/messages`).
-        #[schema(format = Uuid)]
-        message_id: String,
-        finish_reason: FinishReason,
-        usage: Usage,
-    },
-    /// Something went wrong; the socket stays open.
-    #[schema(example = json!({"type": "error",
-        "error": "You are asking too quickly. Please wait 12 seconds.",
-        "code": "RATE_LIMIT_EXCEEDED", "retry_after": 12}))]
-    Error {
-        /// What went wrong, written for a person.
-        error: String,
-        code: ErrorCode,
-        /// Seconds to wait before asking again; only with `RATE_LIMIT_EXCEEDED` and
-        /// `RATE_LIMIT`, and only when known.
-        #[schema(minimum = 0)]
-        retry_after: Option<u64>,
-    },
-}
-
-/// Why an answer ended: complete (`stop`), cut at `MAX_RESPONSE_TOKENS` (`length`), or stopped
-/// by a `cancel` frame (`cancelled`).
-#[derive(ToSchema, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum FinishReason {
-    Stop,
-    Length,
-    Cancelled,
-}
-
-/// Token counts of an answer.
-#[derive(ToSchema, Serialize)]
-pub(crate) struct Usage {
-    prompt_tokens: u32,
-    completion_tokens: u32,
-}
 
 #[cfg(test)]
 mod tests {
@@ -252,7 +141,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::ws::frames::{self, WireUsage};
+    use crate::protocol::{self, FinishReason as WireFinish};
 
     fn spec() -> Value {
         serde_json::from_str(openapi_json()).unwrap()
@@ -309,24 +198,24 @@ mod tests {
     #[test]
     fn documented_server_frames_match_the_wire() {
         let spec = spec();
-        let usage = WireUsage {
+        let usage = Usage {
             prompt_tokens: 1,
             completion_tokens: 2,
         };
         let frames = [
-            frames::ServerFrame::System {
+            protocol::ServerFrame::System {
                 message: "hi",
                 session_id: "id".into(),
                 resumed: false,
             },
-            frames::ServerFrame::Delta { delta: "a" },
-            frames::ServerFrame::Response {
+            protocol::ServerFrame::Delta { delta: "a" },
+            protocol::ServerFrame::Response {
                 response: "a",
                 message_id: "id".into(),
-                finish_reason: "stop",
+                finish_reason: WireFinish::Stop,
                 usage,
             },
-            frames::ServerFrame::Error {
+            protocol::ServerFrame::Error {
                 error: "e",
                 code: crate::ErrorCode::RateLimitExceeded,
                 retry_after: Some(3),
@@ -354,7 +243,7 @@ mod tests {
         assert_eq!(branches.len(), 2, "question and cancel");
         for branch in branches {
             let example = branch["example"].to_string();
-            frames::parse_client_frame(&example)
+            protocol::parse_client_frame(&example)
                 .unwrap_or_else(|e| panic!("documented example {example} parses: {e}"));
         }
     }

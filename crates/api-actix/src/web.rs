@@ -15,7 +15,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, middleware, web};
 use utoipa_swagger_ui::Config;
 
-use crate::openapi;
 use crate::security::{DOCS_CSP, PAGE_CSP};
 
 /// A file of `web/`, as compiled in.
@@ -69,7 +68,6 @@ static SWAGGER_CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     // Resources (not `cfg.route`) so that other methods get 405 rather than 404.
     cfg.service(crate::get_or_head("/", index))
-        .service(crate::get_or_head("/openapi.json", openapi_json))
         .service(crate::get_or_head("/redoc", redoc))
         .service(
             web::scope("/static")
@@ -115,17 +113,6 @@ pub(crate) async fn asset(req: HttpRequest, file: web::Path<String>) -> HttpResp
         Some(asset) => cached(&req, asset.content_type, asset.bytes),
         None => HttpResponse::NotFound().finish(),
     }
-}
-
-/// This API description (OpenAPI 3.1).
-#[utoipa::path(
-    get,
-    path = "/openapi.json",
-    tag = "pages",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")),
-)]
-pub(crate) async fn openapi_json(req: HttpRequest) -> HttpResponse {
-    cached(&req, "application/json", openapi::openapi_json().as_bytes())
 }
 
 /// This API description, rendered by Swagger UI.
@@ -199,7 +186,7 @@ fn page(req: &HttpRequest, bytes: &'static [u8], csp: &'static str) -> HttpRespo
 }
 
 /// `bytes` with an `ETag`, or `304 Not Modified` when the client already has them.
-fn cached(req: &HttpRequest, content_type: &str, bytes: &[u8]) -> HttpResponse {
+pub(crate) fn cached(req: &HttpRequest, content_type: &str, bytes: &[u8]) -> HttpResponse {
     let etag = etag(bytes);
     let unchanged = req
         .headers()
@@ -247,7 +234,12 @@ mod tests {
     use super::*;
 
     async fn get(uri: &str, if_none_match: Option<&str>) -> actix_web::dev::ServiceResponse {
-        let app = actix_test::init_service(App::new().configure(routes)).await;
+        let app = actix_test::init_service(
+            App::new()
+                .configure(routes)
+                .configure(crate::openapi::routes),
+        )
+        .await;
         let mut req = actix_test::TestRequest::get().uri(uri);
         if let Some(tag) = if_none_match {
             req = req.insert_header((header::IF_NONE_MATCH, tag));

@@ -2,7 +2,6 @@
 //! beside it one writer task that alone writes to the client, so that a client that stops
 //! reading can never stall the loop that reads `cancel`, answers pings and keeps time.
 
-pub mod frames;
 mod guard;
 mod outbox;
 
@@ -24,9 +23,8 @@ use tracing::{Instrument, debug, error, info, info_span, warn};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::error::ErrorCode;
 use crate::limits::SocketPermit;
-use frames::{ClientFrame, FrameError, ServerFrame, WireUsage, parse_client_frame};
+use crate::protocol::{ClientFrame, ErrorCode, FrameError, ServerFrame, Usage, parse_client_frame};
 use guard::FrameSizeGuard;
 use outbox::{Closed, Outbox};
 
@@ -403,7 +401,7 @@ fn on_text(
             }
             Ok(None)
         }
-        ClientFrame::Question(raw) => {
+        ClientFrame::Question { question: raw } => {
             let Some(session) = chat.take().filter(|_| in_flight.is_none()) else {
                 send_error(
                     ws,
@@ -567,8 +565,8 @@ fn send_response(ws: &Outbox, answer: &Answer) -> Result<(), Closed> {
     let frame = ServerFrame::Response {
         response: &answer.content,
         message_id: answer.message_id.to_string(),
-        finish_reason: answer.finish_reason.as_str(),
-        usage: WireUsage {
+        finish_reason: answer.finish_reason.into(),
+        usage: Usage {
             prompt_tokens: answer.usage.prompt_tokens,
             completion_tokens: answer.usage.completion_tokens,
         },
@@ -594,7 +592,7 @@ fn send(ws: &Outbox, frame: &ServerFrame<'_>) -> Result<(), Closed> {
             metrics::counter!("resume_chat_errors_total", "code" => code.as_str()).increment(1);
         }
         ServerFrame::Response { finish_reason, .. } => {
-            metrics::counter!("resume_chat_answers_total", "finish_reason" => *finish_reason)
+            metrics::counter!("resume_chat_answers_total", "finish_reason" => finish_reason.as_str())
                 .increment(1);
         }
         ServerFrame::System { .. } | ServerFrame::Delta { .. } => {}
