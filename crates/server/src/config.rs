@@ -530,6 +530,7 @@ mod tests {
         assert!(known.contains(&"DATABASE_URL".to_owned()), "{known:?}");
         // Read by the compose file itself, for the PostgreSQL service and the published port.
         let compose_only = [
+            "COMPOSE_PROJECT_NAME",
             "POSTGRES_USER",
             "POSTGRES_PASSWORD",
             "POSTGRES_DB",
