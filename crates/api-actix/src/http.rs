@@ -8,7 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Missing};
 use crate::protocol::{ErrorBody, FinishReason, WireRole};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
@@ -206,8 +206,8 @@ pub(crate) async fn session_messages(
         .chat
         .messages(&session_id)
         .await
-        .map_err(ApiError::Database)?
-        .ok_or(ApiError::NotFound)?;
+        .map_err(ApiError::from)?
+        .ok_or(ApiError::NotFound(Missing::Session))?;
     Ok(HttpResponse::Ok().json(SessionMessages {
         session_id: session_id.to_string(),
         messages: messages.into_iter().map(MessageView::from).collect(),
@@ -236,10 +236,10 @@ pub(crate) async fn delete_session(
         .chat
         .erase(&session_id)
         .await
-        .map_err(ApiError::Database)?
+        .map_err(ApiError::from)?
     {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(ApiError::NotFound)
+        Err(ApiError::NotFound(Missing::Session))
     }
 }

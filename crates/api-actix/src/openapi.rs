@@ -286,7 +286,7 @@ mod tests {
         let spec = spec();
         let documented = keys(&spec["components"]["schemas"]["ErrorBody"]["properties"]);
         for error in [
-            crate::ApiError::NotFound,
+            crate::ApiError::NotFound(crate::error::Missing::Session),
             crate::ApiError::Validation("the session id must be a UUID".into()),
         ] {
             let response = error.error_response();

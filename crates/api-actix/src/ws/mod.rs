@@ -13,9 +13,7 @@ use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, rt, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError};
-use domain::{
-    Answer, AskError, ChatSession, LlmError, Question, QuestionError, RepoError, SessionId,
-};
+use domain::{Answer, AskError, ChatSession, Question, SessionId};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -23,8 +21,9 @@ use tracing::{Instrument, debug, error, info, info_span, warn};
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::error::ApiError;
 use crate::limits::SocketPermit;
-use crate::protocol::{ClientFrame, ErrorCode, FrameError, ServerFrame, Usage, parse_client_frame};
+use crate::protocol::{ClientFrame, ServerFrame, Usage, parse_client_frame};
 use guard::FrameSizeGuard;
 use outbox::{Closed, Outbox};
 
@@ -136,15 +135,7 @@ async fn run(
         Ok(opened) => opened,
         Err(err) => {
             error!(error = %err, "could not open the conversation");
-            let _ = send(
-                &ws,
-                &ServerFrame::Error {
-                    error: "The conversation could not be loaded because storage is unavailable. \
-                            Please reconnect in a moment.",
-                    code: ErrorCode::DatabaseError,
-                    retry_after: None,
-                },
-            );
+            let _ = send_failure(&ws, &ApiError::from(err));
             ws.close(close_reason(CloseCode::Error, "storage unavailable"));
             return;
         }
@@ -204,12 +195,10 @@ async fn run(
                     }
                     Some(Ok(AggregatedMessage::Binary(_))) => {
                         last_used = Instant::now();
-                        let frame = ServerFrame::Error {
-                            error: "Binary frames are not supported; send JSON text frames.",
-                            code: ErrorCode::ValidationError,
-                            retry_after: None,
-                        };
-                        if send(&ws, &frame).is_err() {
+                        let refused = ApiError::Validation(
+                            "Binary frames are not supported; send JSON text frames.".to_owned(),
+                        );
+                        if send_failure(&ws, &refused).is_err() {
                             break Ending::ClientGone;
                         }
                     }
@@ -270,12 +259,7 @@ async fn run(
                     break Ending::ClientGone;
                 }
                 if stopped_for_shutdown {
-                    let _ = send_error(
-                        &ws,
-                        "The server is restarting, so this answer was stopped and saved as it \
-                         stood. Reconnect in a moment to go on.",
-                        ErrorCode::ShuttingDown,
-                    );
+                    let _ = send_failure(&ws, &ApiError::ShuttingDown);
                     break Ending::Close(CloseCode::Away, "server restarting");
                 }
             }
@@ -388,8 +372,7 @@ fn on_text(
     let frame = match parse_client_frame(text) {
         Ok(frame) => frame,
         Err(err) => {
-            let message = frame_error_message(&err);
-            send_error(ws, &message, ErrorCode::ValidationError)?;
+            send_failure(ws, &err.into())?;
             return Ok(None);
         }
     };
@@ -403,11 +386,7 @@ fn on_text(
         }
         ClientFrame::Question { question: raw } => {
             let Some(session) = chat.take().filter(|_| in_flight.is_none()) else {
-                send_error(
-                    ws,
-                    "An answer is still being written. Wait for it, or send {\"type\":\"cancel\"} to stop it.",
-                    ErrorCode::Busy,
-                )?;
+                send_failure(ws, &ApiError::Busy)?;
                 return Ok(None);
             };
             // Checked before the rate limit: a question refused as empty or too long does not
@@ -416,29 +395,14 @@ fn on_text(
                 Ok(question) => question,
                 Err(err) => {
                     *chat = Some(session);
-                    send_error(
-                        ws,
-                        &question_error_message(&err),
-                        ErrorCode::ValidationError,
-                    )?;
+                    send_failure(ws, &err.into())?;
                     return Ok(None);
                 }
             };
             if let Err(wait) = state.limits.check_question(client_ip) {
                 *chat = Some(session);
-                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                let message = format!(
-                    "You are asking questions too quickly. Please wait {seconds} seconds before \
-                     the next one."
-                );
-                send(
-                    ws,
-                    &ServerFrame::Error {
-                        error: &message,
-                        code: ErrorCode::RateLimitExceeded,
-                        retry_after: Some(seconds),
-                    },
-                )?;
+                let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                send_failure(ws, &ApiError::RateLimited { retry_after })?;
                 return Ok(None);
             }
             metrics::counter!("resume_chat_questions_total").increment(1);
@@ -465,98 +429,33 @@ fn on_text(
     }
 }
 
-/// Sends the outcome of an answer: the `response` frame and/or the error frames it calls for.
+/// Sends the outcome of an answer: the `response` frame and/or the error frame it calls for.
 fn report(ws: &Outbox, result: Option<Result<Answer, AskError>>) -> Result<(), Closed> {
     let Some(result) = result else {
-        return send_error(
-            ws,
-            "Something went wrong while answering. Please try again.",
-            ErrorCode::InternalError,
-        );
+        return send_failure(ws, &ApiError::internal(&"the answer task failed"));
     };
     match result {
         Ok(answer) => {
             send_response(ws, &answer)?;
             match &answer.store_error {
                 None => Ok(()),
-                Some(RepoError::ConversationGone) => {
-                    info!(message_id = %answer.message_id, "answer not stored: the conversation was erased");
-                    send_error(
-                        ws,
-                        "This conversation was deleted while the answer above was being written, \
-                         so the answer was not saved.",
-                        ErrorCode::NotFound,
-                    )
-                }
                 Some(err) => {
                     warn!(error = %err, message_id = %answer.message_id, "answer not stored");
-                    send_error(
-                        ws,
-                        "The answer above could not be saved, so it will be missing from this \
-                         conversation's history.",
-                        ErrorCode::DatabaseError,
-                    )
+                    send_failure(ws, &ApiError::answer_not_stored(err))
                 }
             }
         }
-        Err(AskError::QuestionNotStored(err)) => {
-            warn!(error = %err, "question not stored");
-            send_error(
-                ws,
-                "Your question could not be saved, so it was not asked. Please try again in a \
-                 moment.",
-                ErrorCode::DatabaseError,
-            )
-        }
-        Err(AskError::ConversationGone) => {
-            info!("question not asked: the conversation was erased");
-            send_error(
-                ws,
-                "This conversation was deleted, so your question was not asked. Please ask it \
-                 again to start a new conversation.",
-                ErrorCode::NotFound,
-            )
-        }
-        Err(AskError::Llm { error, partial }) => {
-            warn!(%error, partial = partial.is_some(), "the model failed");
-            let retry_after = match &error {
-                LlmError::RateLimited {
-                    retry_after: Some(wait),
-                    ..
-                } => Some(wait.as_secs().max(1)),
-                _ => None,
-            };
-            let (code, mut message) = match &error {
-                LlmError::RateLimited { retry_after, .. } => (
-                    ErrorCode::RateLimit,
-                    match retry_after {
-                        Some(wait) => format!(
-                            "The AI provider is rate limiting requests. Please try again in {} seconds.",
-                            wait.as_secs().max(1)
-                        ),
-                        None => "The AI provider is rate limiting requests. Please try again in a minute."
-                            .to_owned(),
-                    },
-                ),
-                LlmError::Provider { message } => (
-                    ErrorCode::ApiError,
-                    format!("The AI provider could not answer: {message}"),
-                ),
-            };
-            if let Some(partial) = partial {
-                message.push_str(match partial.store_error {
-                    None => " The part of the answer already sent was saved.",
-                    Some(_) => " The part of the answer already sent could not be saved.",
-                });
+        Err(err) => {
+            match &err {
+                AskError::ConversationGone => {
+                    info!("question not asked: the conversation was erased");
+                }
+                AskError::QuestionNotStored(error) => warn!(%error, "question not stored"),
+                AskError::Llm { error, partial } => {
+                    warn!(%error, partial = partial.is_some(), "the model failed");
+                }
             }
-            send(
-                ws,
-                &ServerFrame::Error {
-                    error: &message,
-                    code,
-                    retry_after,
-                },
-            )
+            send_failure(ws, &err.into())
         }
     }
 }
@@ -574,13 +473,15 @@ fn send_response(ws: &Outbox, answer: &Answer) -> Result<(), Closed> {
     send(ws, &frame)
 }
 
-fn send_error(ws: &Outbox, message: &str, code: ErrorCode) -> Result<(), Closed> {
+/// Sends `failure` as an `error` frame.
+fn send_failure(ws: &Outbox, failure: &ApiError) -> Result<(), Closed> {
+    let message = failure.to_string();
     send(
         ws,
         &ServerFrame::Error {
-            error: message,
-            code,
-            retry_after: None,
+            error: &message,
+            code: failure.code(),
+            retry_after: failure.retry_after(),
         },
     )
 }
@@ -620,18 +521,5 @@ fn close_reason(code: CloseCode, description: &str) -> CloseReason {
     CloseReason {
         code,
         description: Some(description.to_owned()),
-    }
-}
-
-fn frame_error_message(err: &FrameError) -> String {
-    format!("Invalid message: {err}.")
-}
-
-fn question_error_message(err: &QuestionError) -> String {
-    match err {
-        QuestionError::Empty => "Please type a question first.".to_owned(),
-        QuestionError::TooLong { chars, max } => format!(
-            "Your question is {chars} characters long; please keep it under {max} characters."
-        ),
     }
 }
