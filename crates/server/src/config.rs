@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 /// The embedded default store: a SQLite file beside the sample resume, created on first run.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/resume-chat.db?mode=rwc";
-/// OpenRouter's OpenAI-compatible API base.
-pub const DEFAULT_LLM_BASE_URL: &str = "https://openrouter.ai/api/v1";
+/// OpenRouter's OpenAI-compatible API base (the adapter owns it).
+pub const DEFAULT_LLM_BASE_URL: &str = adapters_openrouter::OPENROUTER_BASE_URL;
 /// A free model, so a new key works without credits.
 pub const DEFAULT_LLM_MODEL: &str = "meta-llama/llama-3.2-3b-instruct:free";
 /// Read when present in the working directory, unless `CONFIG_FILE` names another.
@@ -68,33 +68,42 @@ pub struct Settings {
 }
 
 impl Default for Settings {
+    /// DESIGN.md's defaults. Each is written once, by the type that uses it (the chat use case,
+    /// the socket, the limits, the model adapter, the storage options); only what no other type
+    /// owns is written here.
     fn default() -> Self {
+        let chat = domain::ChatSettings::default();
+        let ws = api_actix::WsSettings::default();
+        let limits = api_actix::LimitSettings::default();
+        let storage = adapters_postgres::ConnectOptions::default();
         Self {
             openrouter_api_key: None,
             llm_base_url: DEFAULT_LLM_BASE_URL.to_owned(),
             llm_model: DEFAULT_LLM_MODEL.to_owned(),
             llm_fallback_models: String::new(),
-            llm_timeout: 60.0,
-            llm_max_retries: 3,
-            llm_backoff_base: 1.0,
-            llm_stall_timeout: 30.0,
+            llm_timeout: adapters_openrouter::DEFAULT_TIMEOUT.as_secs_f64(),
+            llm_max_retries: adapters_openrouter::DEFAULT_MAX_RETRIES,
+            llm_backoff_base: adapters_openrouter::DEFAULT_BACKOFF_BASE.as_secs_f64(),
+            llm_stall_timeout: adapters_openrouter::DEFAULT_STALL_TIMEOUT.as_secs_f64(),
             llm_app_url: String::new(),
             llm_app_title: String::new(),
             database_url: SecretString::from(DEFAULT_DATABASE_URL),
-            database_pool_size: 5,
+            database_pool_size: storage.pool_size,
             resume_path: PathBuf::from("data/resume.json"),
             log_level: "INFO".to_owned(),
             log_format: "pretty".to_owned(),
             host: "127.0.0.1".to_owned(),
             port: 8000,
             allowed_origins: String::new(),
-            rate_limit_per_minute: 20,
-            max_question_chars: 2000,
-            max_context_tokens: 8000,
-            max_response_tokens: 1000,
-            max_connections: 10_000,
-            max_connections_per_ip: 20,
-            ws_idle_timeout: 300,
+            rate_limit_per_minute: limits.questions_per_minute,
+            max_question_chars: ws.max_question_chars,
+            max_context_tokens: chat.budget.max_context_tokens,
+            max_response_tokens: chat.budget.max_response_tokens,
+            max_connections: limits.max_connections,
+            max_connections_per_ip: limits.max_connections_per_ip,
+            ws_idle_timeout: ws.idle_timeout.as_secs(),
+            // Long enough for most answers in flight to finish; shorter than the 30 s most
+            // orchestrators wait before killing.
             shutdown_grace: 20,
             trusted_proxies: String::new(),
             // A burst of a thousand connects (a page reload across a busy site, a load
@@ -230,13 +239,8 @@ impl Settings {
         if self.database_pool_size == 0 {
             problems.push("DATABASE_POOL_SIZE must be at least 1".to_owned());
         }
-        if !(self.llm_base_url.starts_with("http://") || self.llm_base_url.starts_with("https://"))
-        {
-            problems.push(format!(
-                "LLM_BASE_URL must be an http:// or https:// URL (got {:?})",
-                redact_url(&self.llm_base_url)
-            ));
-        }
+        // LLM_BASE_URL is checked once, by the model adapter that uses it (only when a key is
+        // set), with the same words.
         if self.llm_model.trim().is_empty() {
             problems.push("LLM_MODEL must not be empty".to_owned());
         }

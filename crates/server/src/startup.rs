@@ -22,10 +22,6 @@ use crate::config::{Settings, Summary};
 use crate::metered::{self, MeteredLlm, MeteredRepo};
 use crate::telemetry::RedactedRootSpan;
 
-/// How long to wait for the database at start before giving up with a clear error.
-const DATABASE_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a request waits for a pooled connection before storage counts as unavailable.
-const DATABASE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Server pings keep NAT and proxies from dropping quiet sockets; well under common 60 s limits.
 const WS_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(20);
 /// How long past `SHUTDOWN_GRACE` the server waits for the answers it stopped then to be stored
@@ -43,6 +39,8 @@ pub enum StartError {
     Llm(String),
     #[error("{0}")]
     Watch(String),
+    #[error("invalid configuration: {0}")]
+    Config(String),
     #[error("could not listen on {address}: {source}")]
     Bind {
         address: String,
@@ -98,8 +96,7 @@ impl Application {
             settings.database_url.expose_secret(),
             ConnectOptions {
                 pool_size: settings.database_pool_size,
-                connect_timeout: DATABASE_CONNECT_TIMEOUT,
-                acquire_timeout: DATABASE_ACQUIRE_TIMEOUT,
+                ..ConnectOptions::default()
             },
         )
         .await
@@ -125,7 +122,7 @@ impl Application {
         });
         let trusted_proxies = settings
             .trusted_proxies()
-            .map_err(|bad| StartError::Llm(format!("TRUSTED_PROXIES: {bad}")))?;
+            .map_err(|bad| StartError::Config(format!("TRUSTED_PROXIES cannot read {bad:?}")))?;
         let limits = Limits::new(LimitSettings {
             max_connections: settings.max_connections,
             max_connections_per_ip: settings.max_connections_per_ip,
