@@ -1,0 +1,240 @@
+//! The original service's format: `name`, `title`, `contact`, `experience`, `skills`, …
+
+use domain::Resume;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::render::*;
+use crate::lenient::{FromName, OrName, SkillGroups, entries, text, texts};
+use crate::{JsonFormat, ParseError};
+
+pub(super) const ORIGINAL_KEYS: &[&str] = &[
+    "name",
+    "title",
+    "contact",
+    "summary",
+    "experience",
+    "skills",
+    "education",
+    "projects",
+    "certifications",
+    "languages",
+];
+
+/// The section each top-level key of the original format is rendered in, for the fields the
+/// typed view below does not know (they are added to that section generically).
+pub(super) const ORIGINAL_SECTIONS: &[(&str, &str)] = &[
+    ("name", "Contact"),
+    ("title", "Summary"),
+    ("contact", "Contact"),
+    ("summary", "Summary"),
+    ("experience", "Experience"),
+    ("skills", "Skills"),
+    ("education", "Education"),
+    ("projects", "Projects"),
+    ("certifications", "Certifications"),
+    ("languages", "Spoken languages"),
+];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Original {
+    #[serde(deserialize_with = "text")]
+    name: Option<String>,
+    #[serde(deserialize_with = "text")]
+    title: Option<String>,
+    contact: Option<Contact>,
+    #[serde(deserialize_with = "texts")]
+    summary: Vec<String>,
+    experience: Option<Vec<Job>>,
+    skills: SkillGroups,
+    education: Option<Vec<Education>>,
+    projects: Option<Vec<OrName<Project>>>,
+    certifications: Option<Vec<OrName<Certification>>>,
+    languages: Option<Vec<OrName<SpokenLanguage>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Contact {
+    #[serde(deserialize_with = "text")]
+    email: Option<String>,
+    #[serde(deserialize_with = "text")]
+    phone: Option<String>,
+    #[serde(deserialize_with = "text")]
+    location: Option<String>,
+    #[serde(deserialize_with = "text")]
+    linkedin: Option<String>,
+    #[serde(deserialize_with = "text")]
+    github: Option<String>,
+    #[serde(deserialize_with = "text")]
+    website: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Job {
+    #[serde(deserialize_with = "text")]
+    company: Option<String>,
+    #[serde(deserialize_with = "text")]
+    position: Option<String>,
+    /// Older files say `title` instead of `position`.
+    #[serde(deserialize_with = "text")]
+    title: Option<String>,
+    #[serde(deserialize_with = "text")]
+    location: Option<String>,
+    #[serde(deserialize_with = "text", alias = "startDate")]
+    start_date: Option<String>,
+    #[serde(deserialize_with = "text", alias = "endDate")]
+    end_date: Option<String>,
+    #[serde(deserialize_with = "texts")]
+    description: Vec<String>,
+    #[serde(deserialize_with = "texts")]
+    achievements: Vec<String>,
+    /// The original service's name for achievements.
+    #[serde(deserialize_with = "texts")]
+    responsibilities: Vec<String>,
+    #[serde(deserialize_with = "texts")]
+    technologies: Vec<String>,
+    /// The original service's name for technologies.
+    #[serde(deserialize_with = "texts")]
+    tech_stack: Vec<String>,
+    /// `true` for the job held now (the original service's flag instead of an end date).
+    current: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Education {
+    #[serde(deserialize_with = "text")]
+    institution: Option<String>,
+    #[serde(deserialize_with = "text")]
+    degree: Option<String>,
+    #[serde(deserialize_with = "text")]
+    field: Option<String>,
+    #[serde(deserialize_with = "text")]
+    location: Option<String>,
+    #[serde(deserialize_with = "text", alias = "startDate")]
+    start_date: Option<String>,
+    #[serde(deserialize_with = "text", alias = "endDate")]
+    end_date: Option<String>,
+    /// The original service's end date of a degree.
+    #[serde(deserialize_with = "text")]
+    graduation_date: Option<String>,
+    #[serde(deserialize_with = "text", alias = "grade", alias = "score")]
+    gpa: Option<String>,
+    #[serde(deserialize_with = "texts")]
+    honors: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Project {
+    #[serde(deserialize_with = "text")]
+    name: Option<String>,
+    #[serde(deserialize_with = "texts")]
+    description: Vec<String>,
+    #[serde(deserialize_with = "texts")]
+    technologies: Vec<String>,
+    #[serde(deserialize_with = "text")]
+    url: Option<String>,
+}
+
+impl FromName for Project {
+    fn from_name(name: String) -> Self {
+        Self {
+            name: Some(name),
+            ..Self::default()
+        }
+    }
+}
+
+impl Original {
+    pub(super) fn into_resume(self, object: &Map<String, Value>) -> Result<Resume, ParseError> {
+        let name = self.name.ok_or(ParseError::MissingName {
+            format: JsonFormat::Original,
+        })?;
+        let mut sections = Sections::default();
+
+        let contact = self.contact.unwrap_or_default();
+        sections.push(
+            "Contact",
+            [
+                labelled("Email", contact.email),
+                labelled("Phone", contact.phone),
+                labelled("Location", contact.location),
+                labelled("LinkedIn", contact.linkedin),
+                labelled("GitHub", contact.github),
+                labelled("Website", contact.website),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        sections.push("Summary", self.summary);
+
+        let mut experience = Vec::new();
+        for mut job in self.experience.into_iter().flatten() {
+            let position = job.position.or(job.title);
+            let current = job.current.as_ref().is_some_and(is_true);
+            job.achievements.append(&mut job.responsibilities);
+            job.technologies.append(&mut job.tech_stack);
+            experience.extend(job_facts(JobFacts {
+                position: position.as_deref(),
+                employer: job.company.as_deref(),
+                location: job.location.as_deref(),
+                dates: date_range(job.start_date.as_deref(), job.end_date.as_deref(), current),
+                description: &job.description,
+                highlights: job.achievements,
+                technologies: &job.technologies,
+            }));
+        }
+        sections.push("Experience", experience);
+        sections.push("Skills", skill_facts(self.skills));
+
+        let education = self.education.into_iter().flatten().filter_map(|school| {
+            let mut fact = join(
+                [
+                    degree_in(school.degree.as_deref(), school.field.as_deref()),
+                    school.institution,
+                ],
+                " at ",
+            )?;
+            fact.push_str(&parenthesized([
+                date_range(
+                    school.start_date.as_deref(),
+                    school.end_date.or(school.graduation_date).as_deref(),
+                    false,
+                ),
+                school.location,
+            ]));
+            append_labelled(&mut fact, "GPA", school.gpa);
+            append_labelled(&mut fact, "honors", join(school.honors, "; "));
+            Some(fact)
+        });
+        sections.push("Education", education);
+
+        let projects = entries(self.projects).filter_map(|project| {
+            let mut fact = named_description(project.name, &project.description)?;
+            fact.push_str(&parenthesized_with(
+                [
+                    labelled("technologies", join(project.technologies, ", ")),
+                    project.url,
+                ],
+                "; ",
+            ));
+            Some(fact)
+        });
+        sections.push("Projects", projects);
+        sections.push(
+            "Certifications",
+            entries(self.certifications).filter_map(certification_fact),
+        );
+        sections.push(
+            "Spoken languages",
+            entries(self.languages).filter_map(language_fact),
+        );
+        sections.push_extras(object, ORIGINAL_KEYS);
+
+        Ok(Resume::from_sections(name, self.title, sections.0))
+    }
+}
