@@ -4,7 +4,11 @@ use domain::Resume;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::render::*;
+use super::render::{
+    Certification, JobFacts, Sections, SpokenLanguage, append_labelled, certification_fact,
+    date_range, degree_in, is_true, job_facts, join, labelled, language_fact, named_description,
+    parenthesized, parenthesized_with, skill_facts,
+};
 use crate::lenient::{FromName, OrName, SkillGroups, entries, text, texts};
 use crate::{JsonFormat, ParseError};
 
