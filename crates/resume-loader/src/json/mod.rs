@@ -14,8 +14,8 @@ use serde_json::{Map, Value};
 
 use crate::{JsonFormat, ParseError};
 use cover::cover_everything;
-use json_resume::{JSON_RESUME_SECTIONS, JsonResume};
-use original::{ORIGINAL_SECTIONS, Original};
+use json_resume::{JSON_RESUME_KEYS, JSON_RESUME_SECTIONS, JsonResume};
+use original::{ORIGINAL_KEYS, ORIGINAL_SECTIONS, Original};
 
 /// Top-level keys that are metadata, never resume content.
 pub(super) const METADATA_KEYS: &[&str] = &["$schema", "meta"];
@@ -32,12 +32,21 @@ pub(crate) fn parse_with_report(source: &str) -> Result<(Resume, Vec<String>), P
     let Value::Object(object) = &value else {
         return Ok((resume, Vec::new()));
     };
-    let map = if is_json_resume(object) {
-        JSON_RESUME_SECTIONS
+    let (map, known) = if is_json_resume(object) {
+        (JSON_RESUME_SECTIONS, JSON_RESUME_KEYS)
     } else {
-        ORIGINAL_SECTIONS
+        (ORIGINAL_SECTIONS, ORIGINAL_KEYS)
     };
-    Ok(cover_everything(resume, object, map))
+    // Top-level fields of no known key became sections of their own (`push_extras`); fields
+    // inside known entries that the typed views missed were added by `cover_everything`.
+    let mut unrecognised: Vec<String> = object
+        .keys()
+        .filter(|key| !known.contains(&key.as_str()) && !METADATA_KEYS.contains(&key.as_str()))
+        .cloned()
+        .collect();
+    let (resume, missed) = cover_everything(resume, object, map);
+    unrecognised.extend(missed);
+    Ok((resume, unrecognised))
 }
 
 pub(crate) fn parse(source: &str) -> Result<Resume, ParseError> {
@@ -127,4 +136,19 @@ fn field_at_fault<T: DeserializeOwned>(
         }
     }
     first_failing
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn the_report_names_every_field_it_had_no_place_for() {
+        let source = r#"{"name": "A", "hobbies": ["chess"], "$schema": "x",
+            "experience": [{"company": "Acme", "team_size": 6}]}"#;
+        let (_, unrecognised) = parse_with_report(source).unwrap();
+        assert_eq!(unrecognised, ["hobbies", "experience[].team_size"]);
+    }
 }
