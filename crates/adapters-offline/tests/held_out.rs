@@ -17,6 +17,7 @@ const AOIFE_PDF: &str = "aoife-brennan.pdf";
 const AOIFE_DOCX: &str = "aoife-brennan.docx";
 const JONAS: &str = "jonas-weber-two-columns.pdf";
 const SOLVEIG: &str = "solveig-berntsen-three-pages.pdf";
+const KEMAL: &str = "kemal-arslan.md";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -409,6 +410,72 @@ const ROWS: &[Row] = &[
         DECLAN,
         "What grade did he graduate with?",
         &["3.7"],
+        &[DOES_NOT_SAY],
+    ),
+    // A fourth batch on a sixth resume, written and run once after every change above.
+    (
+        KEMAL,
+        "What is his email?",
+        &["kemal.arslan@example.com"],
+        &[DOES_NOT_SAY],
+    ),
+    (KEMAL, "Where is he based?", &["İzmir"], &[DOES_NOT_SAY]),
+    (
+        KEMAL,
+        "Where does he work now?",
+        &["Ege Kargo"],
+        &[DOES_NOT_SAY, "Anadolu"],
+    ),
+    (
+        KEMAL,
+        "How did he reduce downtime?",
+        &["active-active"],
+        &[DOES_NOT_SAY],
+    ),
+    (KEMAL, "Has he used Patroni?", &["Patroni"], &[DOES_NOT_SAY]),
+    (
+        KEMAL,
+        "Which databases does he know?",
+        &["Cassandra"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KEMAL,
+        "What languages does he speak?",
+        &["Turkish"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KEMAL,
+        "Where did he study?",
+        &["Dokuz Eylül University"],
+        &[DOES_NOT_SAY],
+    ),
+    (KEMAL, "Does he know Rust?", &[DOES_NOT_SAY], &[]),
+    (
+        KEMAL,
+        "List all the companies he worked for",
+        &["Ege Kargo", "Boğaziçi Ödeme", "Anadolu Hosting"],
+        &[DOES_NOT_SAY],
+    ),
+    (KEMAL, "Has he been on call?", &["on-call"], &[DOES_NOT_SAY]),
+    (
+        KEMAL,
+        "What monitoring tools does he use?",
+        &["Prometheus"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KEMAL,
+        "Tell me about his work at Bogazici Odeme",
+        &["PostgreSQL clusters"],
+        &[DOES_NOT_SAY],
+    ),
+    (KEMAL, "What's the capital of Turkey?", &[DOES_NOT_SAY], &[]),
+    (
+        KEMAL,
+        "wat is his job titel?",
+        &["Site Reliability Engineer"],
         &[DOES_NOT_SAY],
     ),
     (
