@@ -342,7 +342,14 @@ const RULES: &[Rule] = &[
         &["email", "phone", "linkedin", "github", "website"],
     ),
     narrow(&["email", "emails", "mail", "address"], &[(C::Contact, 1.0)], &["email"]),
-    narrow(&["phone", "telephone", "call", "mobile", "cell"], &[(C::Contact, 1.0)], &["phone"]),
+    // "Has he been on call" is about incidents, not a phone number.
+    Rule {
+        cues: &["phone", "telephone", "call", "mobile", "cell"],
+        unless: &["on call", "on-call", "oncall"],
+        routes: &[(C::Contact, 1.0)],
+        expand: &["phone"],
+        narrow: true,
+    },
     narrow(&["linkedin"], &[(C::Contact, 1.0)], &["linkedin"]),
     narrow(&["github", "gitlab"], &[(C::Contact, 1.0)], &["github", "gitlab"]),
     narrow(&["website", "site", "homepage", "url", "web page"], &[(C::Contact, 1.0)], &["website"]),

@@ -18,6 +18,7 @@ const AOIFE_DOCX: &str = "aoife-brennan.docx";
 const JONAS: &str = "jonas-weber-two-columns.pdf";
 const SOLVEIG: &str = "solveig-berntsen-three-pages.pdf";
 const KEMAL: &str = "kemal-arslan.md";
+const LUCIA: &str = "lucia-ferreira.txt";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -476,6 +477,116 @@ const ROWS: &[Row] = &[
         KEMAL,
         "wat is his job titel?",
         &["Site Reliability Engineer"],
+        &[DOES_NOT_SAY],
+    ),
+    // A fifth batch on a seventh resume (plain text), written and run once after the fix for
+    // "on call" that batch 4 showed.
+    (
+        LUCIA,
+        "What is her email?",
+        &["lucia.ferreira@example.pt"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LUCIA,
+        "What's her phone number?",
+        &["+351 910 555 777"],
+        &[DOES_NOT_SAY],
+    ),
+    (LUCIA, "Where does she live?", &["Porto"], &[DOES_NOT_SAY]),
+    (
+        LUCIA,
+        "Where does she work now?",
+        &["Douro Bank"],
+        &[DOES_NOT_SAY, "Foz Digital"],
+    ),
+    (
+        LUCIA,
+        "Does she know SwiftUI?",
+        &["SwiftUI"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LUCIA,
+        "Has she worked with Kotlin Multiplatform?",
+        &["Kotlin Multiplatform"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LUCIA,
+        "How much did she improve start-up time?",
+        &["0.9 s"],
+        &[DOES_NOT_SAY],
+    ),
+    // The row first asked for "WCAG"; the answer quoted "Focused on accessibility", which is
+    // right, so the row was wrong.
+    (
+        LUCIA,
+        "Does she care about accessibility?",
+        &["accessibility"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LUCIA,
+        "Where did she study?",
+        &["University of Porto"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LUCIA,
+        "What languages does she speak?",
+        &["Portuguese"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LUCIA,
+        "Is she certified?",
+        &["Associate Android Developer"],
+        &[DOES_NOT_SAY],
+    ),
+    (LUCIA, "Does she know Flutter?", &[DOES_NOT_SAY], &[]),
+    (
+        LUCIA,
+        "What is her LinkedIn?",
+        &["linkedin.com/in/lucia-ferreira-example"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LUCIA,
+        "What did she do at Ribeira Apps?",
+        &["grocery delivery"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LUCIA,
+        "List every company she has worked for",
+        &["Douro Bank", "Ribeira Apps", "Foz Digital"],
+        &[DOES_NOT_SAY],
+    ),
+    (LUCIA, "Has she been on call?", &[DOES_NOT_SAY], &["Phone:"]),
+    (
+        LUCIA,
+        "What's the weather in Porto?",
+        &[DOES_NOT_SAY],
+        &["Porto, Portugal"],
+    ),
+    (
+        LUCIA,
+        "wher did she wrk before Douro Bank?",
+        &["Ribeira Apps"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LUCIA,
+        "Has she used React Native?",
+        &["React Native"],
+        &[DOES_NOT_SAY],
+    ),
+    // The row first asked for the name in two spellings at once, which no answer can hold.
+    (
+        LUCIA,
+        "What is her name?",
+        &["LUCIA FERREIRA"],
         &[DOES_NOT_SAY],
     ),
     (

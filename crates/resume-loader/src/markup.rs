@@ -18,15 +18,16 @@ pub(crate) fn parse_text(text: &str) -> Resume {
 }
 
 /// The text out of a PDF: as plain text, but lines wrap inside paragraphs and bullets (the
-/// layout broke them, not the author), so they are joined, and bullets under a dated line (a
-/// job, a degree) carry it.
+/// layout broke them, not the author), so they are joined. In both, bullets under a dated line
+/// (a job, a degree) carry it.
 pub(crate) fn parse_pdf_text(text: &str) -> Resume {
     parse_lines(text, true)
 }
 
 fn parse_lines(text: &str, laid_out: bool) -> Resume {
     let mut facts = Facts::new(laid_out);
-    facts.dated_context = laid_out;
+    // Bullets under "Mobile Developer, Ribeira Apps (2019 - 2022)" belong to it in any text.
+    facts.dated_context = true;
     let mut name = None;
     let mut title = None;
     let mut awaiting_title = false;
@@ -135,7 +136,11 @@ impl Facts {
 
     fn line_fact(&mut self, line: &str) {
         self.flush();
-        self.push(clean(line));
+        let fact = clean(line);
+        if self.dated_context && fact.chars().count() <= 150 && has_year(&fact) {
+            self.context = Some(fact.clone());
+        }
+        self.push(fact);
     }
 
     fn paragraph_line(&mut self, line: &str) {
