@@ -2,10 +2,16 @@
 
 use std::time::Duration;
 
+use config_values::{Bounded, CommaList, NonBlank, OptionalText, Seconds};
 use secrecy::SecretString;
+use serde::Deserialize;
+use serde_with::serde_as;
 
 /// OpenRouter's API base: the default when no `LLM_BASE_URL` is set.
 pub const OPENROUTER_BASE_URL: &str = "https://openrouter.ai/api/v1";
+
+/// The model asked for by default (`LLM_MODEL`): a free one, so a new key works without credits.
+pub const DEFAULT_MODEL: &str = "meta-llama/llama-3.2-3b-instruct:free";
 
 /// Whole-call limit by default (`LLM_TIMEOUT`): a minute covers a long answer from a slow free
 /// model, and a visitor waiting longer has given up anyway.
@@ -27,33 +33,64 @@ pub const DEFAULT_RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
 pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the adapter reaches the model.
-#[derive(Debug, Clone)]
+///
+/// Read straight from the configuration: each field is named by the variable that sets it, and
+/// a missing one takes [`OpenRouterConfig::default`].
+#[serde_as]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub struct OpenRouterConfig {
     /// OpenAI-compatible API base, e.g. `https://openrouter.ai/api/v1` or
     /// `http://localhost:11434/v1`; `/chat/completions` is appended.
+    #[serde(rename = "llm_base_url")]
     pub base_url: String,
     /// Sent as `Authorization: Bearer …`; an empty key sends no `Authorization` header (local
     /// servers need none).
+    #[serde(rename = "openrouter_api_key")]
     pub api_key: SecretString,
     /// The model id asked for first.
+    #[serde(rename = "llm_model")]
+    #[serde_as(as = "NonBlank")]
     pub model: String,
     /// Models tried in order once `model` has failed.
+    #[serde(rename = "llm_fallback_models")]
+    #[serde_as(as = "CommaList")]
     pub fallback_models: Vec<String>,
     /// Limit on the whole call: retries, backoff and the streamed answer up to its end.
+    #[serde(rename = "llm_timeout")]
+    #[serde_as(as = "Seconds<3600>")]
     pub timeout: Duration,
     /// Retries per model after the first attempt.
+    #[serde(rename = "llm_max_retries")]
+    #[serde_as(as = "Bounded<0, 10>")]
     pub max_retries: u32,
     /// Backoff before retry n (0-based) is `backoff_base · 2^n`.
+    #[serde(rename = "llm_backoff_base")]
+    #[serde_as(as = "Seconds<3600>")]
     pub backoff_base: Duration,
     /// A `Retry-After` up to this long is waited for; a longer one ends the model's retries.
+    #[serde(skip)]
     pub retry_after_cap: Duration,
     /// Silence (no byte at all, keep-alives count as bytes) after which a request or stream is
     /// cut.
+    #[serde(rename = "llm_stall_timeout")]
+    #[serde_as(as = "Seconds<3600>")]
     pub stall_timeout: Duration,
     /// Sent as OpenRouter's `HTTP-Referer` (app attribution) when set.
+    #[serde(rename = "llm_app_url")]
+    #[serde_as(as = "OptionalText")]
     pub app_url: Option<String>,
     /// Sent as OpenRouter's `X-Title` when set.
+    #[serde(rename = "llm_app_title")]
+    #[serde_as(as = "OptionalText")]
     pub app_title: Option<String>,
+}
+
+impl Default for OpenRouterConfig {
+    /// OpenRouter, [`DEFAULT_MODEL`], and no key (which the server takes as "answer offline").
+    fn default() -> Self {
+        Self::new(OPENROUTER_BASE_URL, SecretString::from(""), DEFAULT_MODEL)
+    }
 }
 
 impl OpenRouterConfig {

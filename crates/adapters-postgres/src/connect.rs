@@ -3,16 +3,23 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How to connect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How to connect. `DATABASE_POOL_SIZE` is read straight from the configuration; the timeouts
+/// are fixed.
+#[serde_with::serde_as]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct ConnectOptions {
     /// Most connections the pool opens (at least 1).
+    #[serde(rename = "database_pool_size")]
+    #[serde_as(as = "config_values::Bounded<1, 10000>")]
     pub pool_size: u32,
     /// How long [`SeaOrmRepo::connect`](crate::SeaOrmRepo::connect) may take in all before giving
     /// up. Its first connection is also bounded by `acquire_timeout`, so the shorter one wins.
+    #[serde(skip)]
     pub connect_timeout: Duration,
     /// How long a statement may wait for a free pool connection (including opening a new one)
     /// before failing as unavailable.
+    #[serde(skip)]
     pub acquire_timeout: Duration,
 }
 

@@ -36,14 +36,22 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
 /// an upstream model request for nothing.
 const MAX_SEND_WAIT: Duration = Duration::from_secs(30);
 
-/// Limits of one WebSocket connection.
-#[derive(Debug, Clone, Copy)]
+/// Limits of one WebSocket connection, read straight from the configuration
+/// (`MAX_QUESTION_CHARS`, `WS_IDLE_TIMEOUT`); the rest are fixed.
+#[serde_with::serde_as]
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(default)]
 pub struct WsSettings {
+    #[serde_as(as = "config_values::Bounded<1, 1000000>")]
     pub max_question_chars: usize,
+    #[serde(skip)]
     pub max_frame_bytes: usize,
     /// A socket with no frame from the client for this long is closed.
+    #[serde(rename = "ws_idle_timeout")]
+    #[serde_as(as = "config_values::Seconds<86400>")]
     pub idle_timeout: Duration,
     /// How often the server pings; also how often idleness is checked.
+    #[serde(skip)]
     pub heartbeat_interval: Duration,
 }
 
@@ -53,15 +61,25 @@ impl WsSettings {
     pub fn send_timeout(&self) -> Duration {
         MAX_SEND_WAIT.min(self.idle_timeout)
     }
+
+    /// How often the server pings: the heartbeat interval, or the idle timeout when that is
+    /// shorter (idleness is checked on each beat).
+    pub fn heartbeat(&self) -> Duration {
+        self.heartbeat_interval.min(self.idle_timeout)
+    }
 }
 
 impl Default for WsSettings {
     fn default() -> Self {
         Self {
+            // A long, detailed question is a few hundred words; more is pasted text.
             max_question_chars: 2000,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            // Five minutes of nothing: the visitor has left the tab, not paused to think.
             idle_timeout: Duration::from_secs(300),
-            heartbeat_interval: Duration::from_secs(30),
+            // Pings keep NAT and proxies from dropping quiet sockets: well under the 60 s most
+            // of them allow an idle connection.
+            heartbeat_interval: Duration::from_secs(20),
         }
     }
 }

@@ -17,23 +17,36 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 /// stay in memory for ever.
 const PRUNE_EVERY_CHECKS: u64 = 4096;
 
-/// The limits, as configured.
-#[derive(Debug, Clone)]
+/// The limits, read straight from the configuration: each field is named by its variable.
+#[serde_with::serde_as]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
 pub struct LimitSettings {
+    #[serde_as(as = "config_values::Bounded<1, 18446744073709551615>")]
     pub max_connections: usize,
+    #[serde_as(as = "config_values::Bounded<1, 18446744073709551615>")]
     pub max_connections_per_ip: usize,
+    #[serde(rename = "rate_limit_per_minute")]
+    #[serde_as(as = "config_values::Bounded<1, 4294967295>")]
     pub questions_per_minute: u32,
     /// Origins (`scheme://host[:port]`) allowed besides the page's own; `*` allows any.
+    #[serde_as(as = "config_values::CommaList")]
     pub allowed_origins: Vec<String>,
     /// Peers whose `X-Forwarded-For` is believed.
+    #[serde_as(as = "config_values::CommaList")]
     pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for LimitSettings {
     fn default() -> Self {
         Self {
+            // Far above one portfolio's visitors, well below the memory of a small machine
+            // (a socket costs tens of KiB).
             max_connections: 10_000,
+            // Several tabs, or an office behind one address, without letting one host hold
+            // the server.
             max_connections_per_ip: 20,
+            // A person reads an answer before asking again; a script does not.
             questions_per_minute: 20,
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),

@@ -37,13 +37,46 @@ pub struct HistoryEntry {
     pub tokens: u32,
 }
 
-/// The limits a prompt must fit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The limits a prompt must fit, read straight from the configuration (`MAX_CONTEXT_TOKENS`,
+/// `MAX_RESPONSE_TOKENS`); [`PromptBudget::check`] says whether the two fit together.
+#[serde_with::serde_as]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct PromptBudget {
     /// The model's whole context window.
+    #[serde_as(as = "config_values::Bounded<2, 4294967295>")]
     pub max_context_tokens: u32,
     /// Reserved for the answer.
+    #[serde_as(as = "config_values::Bounded<1, 4294967295>")]
     pub max_response_tokens: u32,
+}
+
+impl Default for PromptBudget {
+    /// 8,000 tokens fit the context of every model worth using for this (the small free ones
+    /// have 8 K); 1,000 are a long answer in a chat bubble.
+    fn default() -> Self {
+        Self {
+            max_context_tokens: 8000,
+            max_response_tokens: 1000,
+        }
+    }
+}
+
+impl PromptBudget {
+    /// The budget leaves room for a prompt: the answer's share is smaller than the whole.
+    ///
+    /// # Errors
+    /// A sentence naming both settings.
+    pub fn check(&self) -> Result<(), String> {
+        if self.max_context_tokens > self.max_response_tokens {
+            Ok(())
+        } else {
+            Err(format!(
+                "MAX_CONTEXT_TOKENS ({}) must be larger than MAX_RESPONSE_TOKENS ({})",
+                self.max_context_tokens, self.max_response_tokens
+            ))
+        }
+    }
 }
 
 /// A built prompt and what went into it.

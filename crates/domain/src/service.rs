@@ -33,7 +33,8 @@ const QUESTION_STORE_RETRIES: u32 = 1;
 /// fifth or so; the slack keeps honest answers whole while still bounding one that ignores it.
 const RESPONSE_TOKEN_SLACK_DIVISOR: u32 = 4;
 
-/// Tunables of the use case.
+/// Tunables of the use case. The budget is read from the configuration
+/// ([`PromptBudget`] derives `Deserialize`); the store retries are fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChatSettings {
     pub budget: PromptBudget,
@@ -46,10 +47,9 @@ pub struct ChatSettings {
 impl Default for ChatSettings {
     fn default() -> Self {
         Self {
-            budget: PromptBudget {
-                max_context_tokens: 8000,
-                max_response_tokens: 1000,
-            },
+            budget: PromptBudget::default(),
+            // 100 + 200 + 400 ms ride out a database fail-over or a lock held by a checkpoint,
+            // and still tell the visitor within a second that the answer was not saved.
             answer_store_retries: 3,
             answer_store_backoff: Duration::from_millis(100),
         }

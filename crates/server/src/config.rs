@@ -1,111 +1,83 @@
-//! Configuration: defaults → optional config file → `.env` → environment, validated at start
-//! with messages a person can act on. Variable names are those of the original service.
+//! Configuration: defaults → optional config file → `.env` → environment, parsed at start into
+//! the types that use each setting, with messages a person can act on. Variable names are those
+//! of the original service.
+//!
+//! The `config` crate layers the sources into one table; each owner's type is then deserialised
+//! from that table by itself — the chat use case's [`PromptBudget`], the socket's [`WsSettings`],
+//! the edge's [`LimitSettings`], the model adapter's [`OpenRouterConfig`], the storage's
+//! [`ConnectOptions`], and the few settings of the server itself below. Each field is named by
+//! its variable and typed (a `Duration`, a bounded number, a list of IP addresses), with its
+//! default written once, in its owner's `Default`. An invalid value is an error naming its
+//! variable; every one is listed, not only the first.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
-use adapters_postgres::redact_url;
-use config::{Config, Environment, File, FileFormat};
+use adapters_openrouter::OpenRouterConfig;
+use adapters_postgres::{ConnectOptions, redact_url};
+use api_actix::{LimitSettings, WsSettings};
+use config::{Config, Environment, File, FileFormat, Map, Value, ValueKind};
+use config_values::{Bounded, Seconds};
+use domain::ChatSettings;
+use domain::prompt::PromptBudget;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_with::{DeserializeFromStr, serde_as};
 
-/// The embedded default store: a SQLite file beside the sample resume, created on first run.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/resume-chat.db?mode=rwc";
-/// OpenRouter's OpenAI-compatible API base (the adapter owns it).
-pub const DEFAULT_LLM_BASE_URL: &str = adapters_openrouter::OPENROUTER_BASE_URL;
-/// A free model, so a new key works without credits.
-pub const DEFAULT_LLM_MODEL: &str = "meta-llama/llama-3.2-3b-instruct:free";
 /// Read when present in the working directory, unless `CONFIG_FILE` names another.
 pub const DEFAULT_CONFIG_FILE: &str = "resume-chat.toml";
 
-/// Every setting of the server, with the defaults of DESIGN.md.
+/// Every setting of the server, each in the type of the part that uses it.
 ///
 /// Secrets (the API key, a database URL that may carry a password) are wrapped so that `Debug`
 /// and logs cannot show them.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub log: LogSettings,
+    pub database_url: DatabaseUrl,
+    pub storage: ConnectOptions,
+    /// The model adapter's settings; used only when [`Settings::api_key`] is set.
+    pub model: OpenRouterConfig,
+    pub chat: ChatSettings,
+    pub socket: WsSettings,
+    pub limits: LimitSettings,
+}
+
+/// Where the server listens, what it answers about, how it stops.
+#[serde_as]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
-pub struct Settings {
-    pub openrouter_api_key: Option<SecretString>,
-    pub llm_base_url: String,
-    pub llm_model: String,
-    /// Comma list, tried in order when the model fails.
-    pub llm_fallback_models: String,
-    /// Seconds.
-    pub llm_timeout: f64,
-    pub llm_max_retries: u32,
-    /// Seconds before the first retry; doubled after each (1 s → 1, 2, 4 s).
-    pub llm_backoff_base: f64,
-    /// Seconds of silence from the provider after which a request or stream is cut.
-    pub llm_stall_timeout: f64,
-    pub llm_app_url: String,
-    pub llm_app_title: String,
-    pub database_url: SecretString,
-    pub database_pool_size: u32,
-    pub resume_path: PathBuf,
-    pub log_level: String,
-    pub log_format: String,
+pub struct ServerSettings {
     pub host: String,
+    /// 0 asks the system for a free port (tests do).
+    #[serde_as(as = "Bounded<0, 65535>")]
     pub port: u16,
-    /// Comma list of origins allowed to open sockets from a browser.
-    pub allowed_origins: String,
-    pub rate_limit_per_minute: u32,
-    pub max_question_chars: usize,
-    pub max_context_tokens: u32,
-    pub max_response_tokens: u32,
-    pub max_connections: usize,
-    pub max_connections_per_ip: usize,
-    /// Seconds.
-    pub ws_idle_timeout: u64,
-    /// Seconds.
-    pub shutdown_grace: u64,
-    /// Comma list of proxy addresses whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: String,
+    pub resume_path: PathBuf,
+    /// How long answers in flight may take to finish once a stop is asked for.
+    #[serde_as(as = "Seconds<3600>")]
+    pub shutdown_grace: Duration,
     /// Connections the kernel queues before the server accepts them (capped by the kernel's
     /// `net.core.somaxconn`).
+    #[serde_as(as = "Bounded<1, 65535>")]
     pub listen_backlog: u32,
 }
 
-impl Default for Settings {
-    /// DESIGN.md's defaults. Each is written once, by the type that uses it (the chat use case,
-    /// the socket, the limits, the model adapter, the storage options); only what no other type
-    /// owns is written here.
+impl Default for ServerSettings {
     fn default() -> Self {
-        let chat = domain::ChatSettings::default();
-        let ws = api_actix::WsSettings::default();
-        let limits = api_actix::LimitSettings::default();
-        let storage = adapters_postgres::ConnectOptions::default();
         Self {
-            openrouter_api_key: None,
-            llm_base_url: DEFAULT_LLM_BASE_URL.to_owned(),
-            llm_model: DEFAULT_LLM_MODEL.to_owned(),
-            llm_fallback_models: String::new(),
-            llm_timeout: adapters_openrouter::DEFAULT_TIMEOUT.as_secs_f64(),
-            llm_max_retries: adapters_openrouter::DEFAULT_MAX_RETRIES,
-            llm_backoff_base: adapters_openrouter::DEFAULT_BACKOFF_BASE.as_secs_f64(),
-            llm_stall_timeout: adapters_openrouter::DEFAULT_STALL_TIMEOUT.as_secs_f64(),
-            llm_app_url: String::new(),
-            llm_app_title: String::new(),
-            database_url: SecretString::from(DEFAULT_DATABASE_URL),
-            database_pool_size: storage.pool_size,
-            resume_path: PathBuf::from("data/resume.json"),
-            log_level: "INFO".to_owned(),
-            log_format: "pretty".to_owned(),
+            // Only this machine: exposing the service is a decision (HOST=0.0.0.0 in docker/).
             host: "127.0.0.1".to_owned(),
             port: 8000,
-            allowed_origins: String::new(),
-            rate_limit_per_minute: limits.questions_per_minute,
-            max_question_chars: ws.max_question_chars,
-            max_context_tokens: chat.budget.max_context_tokens,
-            max_response_tokens: chat.budget.max_response_tokens,
-            max_connections: limits.max_connections,
-            max_connections_per_ip: limits.max_connections_per_ip,
-            ws_idle_timeout: ws.idle_timeout.as_secs(),
+            // The sample resume, so a fresh clone answers something.
+            resume_path: PathBuf::from("data/resume.json"),
             // Long enough for most answers in flight to finish; shorter than the 30 s most
             // orchestrators wait before killing.
-            shutdown_grace: 20,
-            trusted_proxies: String::new(),
+            shutdown_grace: Duration::from_secs(20),
             // A burst of a thousand connects (a page reload across a busy site, a load
             // balancer failing over) must not overflow it; std's 128 dropped 562 of 1,000 SYNs.
             listen_backlog: 4096,
@@ -113,11 +85,127 @@ impl Default for Settings {
     }
 }
 
+/// What is logged, and how.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    pub log_level: LogLevel,
+    pub log_format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            // Start-up, warnings and one line per request: enough to run on, little to store.
+            log_level: LogLevel("info".to_owned()),
+            // For a person at a terminal; log shippers set json.
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+/// `LOG_LEVEL`: a level (`ERROR` … `TRACE`) or a filter such as `info,sqlx=warn`, lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, DeserializeFromStr)]
+pub struct LogLevel(String);
+
+impl LogLevel {
+    /// The filter, as `tracing_subscriber::EnvFilter` reads it.
+    pub fn filter(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for LogLevel {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let filter = text.trim().to_ascii_lowercase();
+        match tracing_subscriber::EnvFilter::try_new(&filter) {
+            Ok(_) => Ok(Self(filter)),
+            Err(_) => Err(format!(
+                "must be a level (ERROR, WARN, INFO, DEBUG, TRACE) or a filter such as \
+                 \"info,sqlx=warn\" (got {text:?})"
+            )),
+        }
+    }
+}
+
 /// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DeserializeFromStr)]
 pub enum LogFormat {
     Pretty,
     Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "pretty" => Ok(Self::Pretty),
+            "json" => Ok(Self::Json),
+            _ => Err(format!("must be \"pretty\" or \"json\" (got {text:?})")),
+        }
+    }
+}
+
+/// `DATABASE_URL`: a PostgreSQL or SQLite URL. It may hold a password, so it is kept secret and
+/// shown only through [`DatabaseUrl::redacted`].
+#[derive(Clone, DeserializeFromStr)]
+pub struct DatabaseUrl(SecretString);
+
+/// The embedded default store: a SQLite file beside the sample resume, created on first run.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/resume-chat.db?mode=rwc";
+
+impl DatabaseUrl {
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The URL with any password replaced, for logs and messages.
+    pub fn redacted(&self) -> String {
+        redact_url(self.expose())
+    }
+}
+
+impl Default for DatabaseUrl {
+    fn default() -> Self {
+        Self(SecretString::from(DEFAULT_DATABASE_URL))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DatabaseUrl")
+            .field(&self.redacted())
+            .finish()
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let url = text.trim();
+        if ["postgres://", "postgresql://", "sqlite:"]
+            .iter()
+            .any(|scheme| url.starts_with(scheme))
+        {
+            Ok(Self(SecretString::from(url)))
+        } else {
+            Err(format!(
+                "must start with postgres://, postgresql:// or sqlite: (got {:?})",
+                redact_url(url)
+            ))
+        }
+    }
+}
+
+/// The one setting of the storage that is not an option of the connection.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DatabaseSection {
+    database_url: DatabaseUrl,
 }
 
 /// The configuration could not be read or is not valid.
@@ -131,7 +219,7 @@ pub enum ConfigError {
 
 impl Settings {
     /// Reads `.env` into the environment (without overriding what is set), then layers the
-    /// optional config file and the environment over the defaults, and validates the result.
+    /// optional config file and the environment over the defaults, and parses the result.
     ///
     /// # Errors
     /// [`ConfigError`] naming each problem.
@@ -146,8 +234,8 @@ impl Settings {
         Self::from_sources(std::env::var("CONFIG_FILE").ok(), env)
     }
 
-    /// Layers defaults, the config file (`file` must exist when given; otherwise
-    /// [`DEFAULT_CONFIG_FILE`] is read if present) and `env`, then validates.
+    /// Layers the config file (`file` must exist when given; otherwise [`DEFAULT_CONFIG_FILE`]
+    /// is read if present) and `env`, then parses every part's settings from them.
     ///
     /// # Errors
     /// [`ConfigError`] naming each problem.
@@ -159,188 +247,111 @@ impl Settings {
             Some(path) => File::with_name(path).required(true),
             None => File::new(DEFAULT_CONFIG_FILE, FileFormat::Toml).required(false),
         };
-        let settings: Settings = Config::builder()
+        let table = Config::builder()
             .add_source(file_source)
             .add_source(Environment::default().source(Some(env)))
             .build()
-            .and_then(Config::try_deserialize)
-            .map_err(|e| ConfigError::Read(explain(&e)))?;
-        settings.validate()?;
-        Ok(settings)
-    }
+            .and_then(|config| config::Source::collect(&config))
+            .map_err(|e| ConfigError::Read(e.to_string()))?;
 
-    /// The API key, when one is set and not blank.
-    pub fn api_key(&self) -> Option<&SecretString> {
-        self.openrouter_api_key
-            .as_ref()
-            .filter(|k| !k.expose_secret().trim().is_empty())
-    }
-
-    pub fn log_format(&self) -> LogFormat {
-        if self.log_format.eq_ignore_ascii_case("json") {
-            LogFormat::Json
-        } else {
-            LogFormat::Pretty
-        }
-    }
-
-    pub fn fallback_models(&self) -> Vec<String> {
-        comma_list(&self.llm_fallback_models)
-    }
-
-    pub fn allowed_origins(&self) -> Vec<String> {
-        comma_list(&self.allowed_origins)
-    }
-
-    pub fn llm_timeout(&self) -> Duration {
-        Duration::from_secs_f64(self.llm_timeout)
-    }
-
-    pub fn llm_backoff_base(&self) -> Duration {
-        Duration::from_secs_f64(self.llm_backoff_base)
-    }
-
-    pub fn llm_stall_timeout(&self) -> Duration {
-        Duration::from_secs_f64(self.llm_stall_timeout)
-    }
-
-    pub fn trusted_proxies(&self) -> Result<Vec<std::net::IpAddr>, String> {
-        comma_list(&self.trusted_proxies)
-            .into_iter()
-            .map(|a| a.parse().map_err(|_| a))
-            .collect()
-    }
-
-    pub fn ws_idle_timeout(&self) -> Duration {
-        Duration::from_secs(self.ws_idle_timeout)
-    }
-
-    pub fn shutdown_grace(&self) -> Duration {
-        Duration::from_secs(self.shutdown_grace)
-    }
-
-    /// The database URL with any password replaced, for logs and messages.
-    pub fn database_url_redacted(&self) -> String {
-        redact_url(self.database_url.expose_secret())
-    }
-
-    fn validate(&self) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
-        let db = self.database_url.expose_secret();
-        if !(db.starts_with("postgres://")
-            || db.starts_with("postgresql://")
-            || db.starts_with("sqlite:"))
-        {
-            problems.push(format!(
-                "DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got {:?})",
-                redact_url(db)
-            ));
+        let server = section::<ServerSettings>(&table, &mut problems);
+        let log = section::<LogSettings>(&table, &mut problems);
+        let database = section::<DatabaseSection>(&table, &mut problems);
+        let storage = section::<ConnectOptions>(&table, &mut problems);
+        let model = section::<OpenRouterConfig>(&table, &mut problems);
+        let budget = section::<PromptBudget>(&table, &mut problems);
+        let socket = section::<WsSettings>(&table, &mut problems);
+        let limits = section::<LimitSettings>(&table, &mut problems);
+        if let Some(Err(problem)) = budget.as_ref().map(PromptBudget::check) {
+            problems.push(problem);
         }
-        if self.database_pool_size == 0 {
-            problems.push("DATABASE_POOL_SIZE must be at least 1".to_owned());
+        match (
+            server, log, database, storage, model, budget, socket, limits,
+        ) {
+            (
+                Some(server),
+                Some(log),
+                Some(database),
+                Some(storage),
+                Some(model),
+                Some(budget),
+                Some(socket),
+                Some(limits),
+            ) if problems.is_empty() => Ok(Self {
+                server,
+                log,
+                database_url: database.database_url,
+                storage,
+                model,
+                chat: ChatSettings {
+                    budget,
+                    ..ChatSettings::default()
+                },
+                socket,
+                limits,
+            }),
+            _ => Err(ConfigError::Invalid(problems)),
         }
-        // LLM_BASE_URL is checked once, by the model adapter that uses it (only when a key is
-        // set), with the same words.
-        if self.llm_model.trim().is_empty() {
-            problems.push("LLM_MODEL must not be empty".to_owned());
-        }
-        if !(self.llm_timeout.is_finite() && self.llm_timeout > 0.0 && self.llm_timeout <= 3600.0) {
-            problems.push(format!(
-                "LLM_TIMEOUT must be a number of seconds between 0 and 3600 (got {})",
-                self.llm_timeout
-            ));
-        }
-        for (name, value) in [
-            ("LLM_BACKOFF_BASE", self.llm_backoff_base),
-            ("LLM_STALL_TIMEOUT", self.llm_stall_timeout),
-        ] {
-            if !(value.is_finite() && value > 0.0 && value <= 3600.0) {
-                problems.push(format!(
-                    "{name} must be a number of seconds between 0 and 3600 (got {value})"
-                ));
+    }
+
+    /// The API key, when one is set and not blank; without one, answers are given offline.
+    pub fn api_key(&self) -> Option<&SecretString> {
+        Some(&self.model.api_key).filter(|k| !k.expose_secret().trim().is_empty())
+    }
+}
+
+/// One part's settings from the layered table. A value that does not parse is recorded in
+/// `problems` (naming its variable) and set aside, and the part read again, so that every bad
+/// value is reported at once rather than one per start.
+fn section<T: DeserializeOwned>(
+    table: &Map<String, Value>,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    let mut table = table.clone();
+    let mut ok = true;
+    loop {
+        let value = Value::new(None, ValueKind::Table(table.clone()));
+        match T::deserialize(value) {
+            Ok(part) => return ok.then_some(part),
+            Err(err) => {
+                let (key, problem) = describe(&err, &table);
+                problems.push(problem);
+                ok = false;
+                // Without the key there is nothing to set aside: the part stays unread.
+                if key.is_none_or(|key| table.remove(&key).is_none()) {
+                    return None;
+                }
             }
         }
-        if self.llm_max_retries > 10 {
-            problems.push(format!(
-                "LLM_MAX_RETRIES must be at most 10 (got {})",
-                self.llm_max_retries
-            ));
-        }
-        if !matches!(
-            self.log_format.to_ascii_lowercase().as_str(),
-            "pretty" | "json"
-        ) {
-            problems.push(format!(
-                "LOG_FORMAT must be \"pretty\" or \"json\" (got {:?})",
-                self.log_format
-            ));
-        }
-        if tracing_subscriber::EnvFilter::try_new(self.log_level.to_ascii_lowercase()).is_err() {
-            problems.push(format!(
-                "LOG_LEVEL must be a level (ERROR, WARN, INFO, DEBUG, TRACE) or a filter such as \
-                 \"info,sqlx=warn\" (got {:?})",
-                self.log_level
-            ));
-        }
-        if self.max_question_chars == 0 {
-            problems.push("MAX_QUESTION_CHARS must be at least 1".to_owned());
-        }
-        if self.max_response_tokens == 0 {
-            problems.push("MAX_RESPONSE_TOKENS must be at least 1".to_owned());
-        }
-        if self.max_context_tokens <= self.max_response_tokens {
-            problems.push(format!(
-                "MAX_CONTEXT_TOKENS ({}) must be larger than MAX_RESPONSE_TOKENS ({})",
-                self.max_context_tokens, self.max_response_tokens
-            ));
-        }
-        if self.max_connections == 0 || self.max_connections_per_ip == 0 {
-            problems
-                .push("MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP must be at least 1".to_owned());
-        }
-        if self.ws_idle_timeout == 0 {
-            problems.push("WS_IDLE_TIMEOUT must be at least 1 second".to_owned());
-        }
-        if let Err(bad) = self.trusted_proxies() {
-            problems.push(format!(
-                "TRUSTED_PROXIES must be a comma list of IP addresses (cannot read {bad:?})"
-            ));
-        }
-        if !(1..=65_535).contains(&self.listen_backlog) {
-            problems.push(format!(
-                "LISTEN_BACKLOG must be between 1 and 65535 (got {})",
-                self.listen_backlog
-            ));
-        }
-        if self.rate_limit_per_minute == 0 {
-            problems.push("RATE_LIMIT_PER_MINUTE must be at least 1".to_owned());
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigError::Invalid(problems))
-        }
     }
 }
 
-/// Rewrites the `config` crate's messages in terms of our variable names.
-fn explain(err: &config::ConfigError) -> String {
-    let text = err.to_string();
-    // "invalid digit found in string for key `port`" → name the variable as people set it.
-    match text.split('`').nth(1) {
-        Some(key) if text.contains("for key") => {
-            format!("{text} (set by the variable {})", key.to_ascii_uppercase())
-        }
-        _ => text,
-    }
-}
-
-fn comma_list(raw: &str) -> Vec<String> {
-    raw.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+/// The table key a parse error is about (its first segment), and a sentence naming the variable
+/// and, for a value from a file, the file.
+fn describe(err: &config::ConfigError, table: &Map<String, Value>) -> (Option<String>, String) {
+    let (key, message) = match err {
+        config::ConfigError::Type {
+            unexpected,
+            expected,
+            key,
+            ..
+        } => (
+            key.as_deref(),
+            format!("must be {expected} (got {unexpected})"),
+        ),
+        config::ConfigError::At { error, key, .. } => (key.as_deref(), error.to_string()),
+        other => (None, other.to_string()),
+    };
+    let Some(key) = key.map(|k| k.split(['.', '[']).next().unwrap_or(k).to_owned()) else {
+        return (None, message);
+    };
+    let place = match table.get(&key).and_then(Value::origin) {
+        Some(origin) if origin != "the environment" => format!(" (in {origin})"),
+        _ => String::new(),
+    };
+    let problem = format!("{} {message}{place}", key.to_ascii_uppercase());
+    (Some(key), problem)
 }
 
 /// A one-line summary for the start-up log, with no secrets.
@@ -353,12 +364,12 @@ impl fmt::Display for Summary<'_> {
         write!(
             f,
             "listen={}:{} database={} resume={} answers={}",
-            s.host,
-            s.port,
-            s.database_url_redacted(),
-            s.resume_path.display(),
+            s.server.host,
+            s.server.port,
+            s.database_url.redacted(),
+            s.server.resume_path.display(),
             if s.api_key().is_some() {
-                format!("{} via {}", s.llm_model, redact_url(&s.llm_base_url))
+                format!("{} via {}", s.model.model, redact_url(&s.model.base_url))
             } else {
                 "offline answerer".to_owned()
             }
@@ -382,13 +393,17 @@ mod tests {
     #[test]
     fn defaults_match_the_design() {
         let s = Settings::from_sources(None, env(&[])).unwrap();
-        assert_eq!(s.port, 8000);
-        assert_eq!(s.host, "127.0.0.1");
-        assert_eq!(s.llm_model, DEFAULT_LLM_MODEL);
-        assert_eq!(s.database_url.expose_secret(), DEFAULT_DATABASE_URL);
+        assert_eq!(s.server.port, 8000);
+        assert_eq!(s.server.host, "127.0.0.1");
+        assert_eq!(s.model.model, adapters_openrouter::DEFAULT_MODEL);
+        assert_eq!(s.database_url.expose(), DEFAULT_DATABASE_URL);
         assert!(s.api_key().is_none());
-        assert_eq!(s.max_question_chars, 2000);
-        assert_eq!(s.log_format(), LogFormat::Pretty);
+        assert_eq!(s.socket.max_question_chars, 2000);
+        assert_eq!(s.socket.idle_timeout, Duration::from_secs(300));
+        assert_eq!(s.limits.max_connections, 10_000);
+        assert_eq!(s.chat.budget.max_context_tokens, 8000);
+        assert_eq!(s.storage.pool_size, 5);
+        assert_eq!(s.log.log_format, LogFormat::Pretty);
     }
 
     #[test]
@@ -401,14 +416,18 @@ mod tests {
                 ("LLM_FALLBACK_MODELS", "a/b, c/d ,"),
                 ("LOG_FORMAT", "json"),
                 ("LLM_TIMEOUT", "2.5"),
+                ("TRUSTED_PROXIES", "10.0.0.1, ::1"),
+                ("RATE_LIMIT_PER_MINUTE", "7"),
             ]),
         )
         .unwrap();
-        assert_eq!(s.port, 9001);
+        assert_eq!(s.server.port, 9001);
         assert_eq!(s.api_key().unwrap().expose_secret(), "sk-or-123");
-        assert_eq!(s.fallback_models(), vec!["a/b", "c/d"]);
-        assert_eq!(s.log_format(), LogFormat::Json);
-        assert_eq!(s.llm_timeout(), Duration::from_millis(2500));
+        assert_eq!(s.model.fallback_models, vec!["a/b", "c/d"]);
+        assert_eq!(s.log.log_format, LogFormat::Json);
+        assert_eq!(s.model.timeout, Duration::from_millis(2500));
+        assert_eq!(s.limits.trusted_proxies.len(), 2);
+        assert_eq!(s.limits.questions_per_minute, 7);
     }
 
     #[test]
@@ -421,14 +440,21 @@ mod tests {
     fn config_file_is_layered_under_the_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("conf.toml");
-        std::fs::write(&path, "port = 7000\nllm_model = \"from/file\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "port = 7000\nllm_model = \"from/file\"\nllm_timeout = 2.5\n\
+             allowed_origins = [\"https://a.example\", \"https://b.example\"]\n",
+        )
+        .unwrap();
         let s = Settings::from_sources(
             Some(path.display().to_string()),
             env(&[("LLM_MODEL", "from/env")]),
         )
         .unwrap();
-        assert_eq!(s.port, 7000);
-        assert_eq!(s.llm_model, "from/env");
+        assert_eq!(s.server.port, 7000);
+        assert_eq!(s.model.model, "from/env");
+        assert_eq!(s.model.timeout, Duration::from_millis(2500));
+        assert_eq!(s.limits.allowed_origins.len(), 2);
     }
 
     #[test]
@@ -446,14 +472,54 @@ mod tests {
                 ("LOG_FORMAT", "xml"),
                 ("MAX_CONTEXT_TOKENS", "100"),
                 ("MAX_RESPONSE_TOKENS", "200"),
+                // Two in one part: both are reported.
+                ("LLM_TIMEOUT", "0"),
+                ("LLM_MAX_RETRIES", "11"),
+                ("LLM_MODEL", " "),
+                ("TRUSTED_PROXIES", "10.0.0.1, proxy.local"),
+                ("WS_IDLE_TIMEOUT", "-5"),
+                ("DATABASE_POOL_SIZE", "0"),
+                ("LOG_LEVEL", "sqlx=loud"),
             ]),
         )
         .unwrap_err();
+        let ConfigError::Invalid(problems) = &err else {
+            panic!("not a list of problems: {err}");
+        };
         let text = err.to_string();
-        assert!(text.contains("DATABASE_URL"), "{text}");
         assert!(!text.contains("secret"), "the password leaked: {text}");
-        assert!(text.contains("LOG_FORMAT"), "{text}");
-        assert!(text.contains("MAX_CONTEXT_TOKENS"), "{text}");
+        for variable in [
+            "DATABASE_URL must start with",
+            "LOG_FORMAT must be",
+            "MAX_CONTEXT_TOKENS (100) must be larger",
+            "LLM_TIMEOUT must be a number of seconds",
+            "LLM_MAX_RETRIES must be a whole number from 0 to 10",
+            "LLM_MODEL must not be empty",
+            "TRUSTED_PROXIES must be a comma list; cannot read \"proxy.local\"",
+            "WS_IDLE_TIMEOUT must be",
+            "DATABASE_POOL_SIZE must be a whole number from 1",
+            "LOG_LEVEL must be a level",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.starts_with(variable)),
+                "no problem starts with {variable:?}: {text}"
+            );
+        }
+        assert_eq!(problems.len(), 10, "{text}");
+    }
+
+    #[test]
+    fn a_bad_value_in_the_file_says_where_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conf.toml");
+        std::fs::write(&path, "port = 70000\n").unwrap();
+        let err = Settings::from_sources(Some(path.display().to_string()), env(&[])).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("PORT must be a whole number from 0 to 65535 (got 70000)"),
+            "{text}"
+        );
+        assert!(text.contains("conf.toml"), "{text}");
     }
 
     #[test]
@@ -526,11 +592,21 @@ mod tests {
 
     #[test]
     fn the_docker_files_set_only_variables_the_configuration_knows() {
-        let known: Vec<String> = field_names::<Settings>()
-            .iter()
-            .map(|f| f.to_ascii_uppercase())
-            .chain(["CONFIG_FILE".to_owned()])
-            .collect();
+        let known: Vec<String> = [
+            field_names::<ServerSettings>(),
+            field_names::<LogSettings>(),
+            field_names::<DatabaseSection>(),
+            field_names::<ConnectOptions>(),
+            field_names::<OpenRouterConfig>(),
+            field_names::<PromptBudget>(),
+            field_names::<WsSettings>(),
+            field_names::<LimitSettings>(),
+        ]
+        .concat()
+        .iter()
+        .map(|f| f.to_ascii_uppercase())
+        .chain(["CONFIG_FILE".to_owned()])
+        .collect();
         assert!(known.contains(&"DATABASE_URL".to_owned()), "{known:?}");
         // Read by the compose file itself, for the PostgreSQL service and the published port.
         let compose_only = [

@@ -33,7 +33,7 @@ async fn main() -> ExitCode {
         }
     };
     if print_resume {
-        return match resume_loader::load_resume(&settings.resume_path) {
+        return match resume_loader::load_resume(&settings.server.resume_path) {
             Ok(resume) => {
                 println!("{}", resume.text());
                 ExitCode::SUCCESS
@@ -44,7 +44,7 @@ async fn main() -> ExitCode {
             }
         };
     }
-    telemetry::init(&settings.log_level, settings.log_format());
+    telemetry::init(&settings.log);
     let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(err) => {

@@ -8,12 +8,10 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, middleware};
 use adapters_offline::OfflineAnswerer;
 use adapters_openrouter::{OpenRouterConfig, OpenRouterLlm};
-use adapters_postgres::{ConnectOptions, SeaOrmRepo};
+use adapters_postgres::SeaOrmRepo;
 use adapters_tiktoken::TiktokenCounter;
-use api_actix::{AppState, LimitSettings, Limits, MetricsRender, WsSettings};
-use domain::prompt::PromptBudget;
-use domain::{ChatService, ChatSettings, LlmPort, RepoPort};
-use secrecy::ExposeSecret;
+use api_actix::{AppState, Limits, MetricsRender};
+use domain::{ChatService, LlmPort, RepoPort};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use tracing_actix_web::TracingLogger;
@@ -22,8 +20,6 @@ use crate::config::{Settings, Summary};
 use crate::metered::{self, MeteredLlm, MeteredRepo};
 use crate::telemetry::RedactedRootSpan;
 
-/// Server pings keep NAT and proxies from dropping quiet sockets; well under common 60 s limits.
-const WS_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(20);
 /// How long past `SHUTDOWN_GRACE` the server waits for the answers it stopped then to be stored
 /// (with their retries, well under a second) and their clients told, before it exits anyway.
 const SHUTDOWN_STORE_MARGIN: Duration = Duration::from_secs(5);
@@ -89,22 +85,16 @@ impl Application {
         let started = Instant::now();
         info!("starting: {}", Summary(&settings));
 
-        let resume = Arc::new(resume_loader::load_resume(&settings.resume_path)?);
+        let resume = Arc::new(resume_loader::load_resume(&settings.server.resume_path)?);
         info!(name = %resume.name, sections = resume.sections.len(), "resume loaded");
 
-        let repo = SeaOrmRepo::connect(
-            settings.database_url.expose_secret(),
-            ConnectOptions {
-                pool_size: settings.database_pool_size,
-                ..ConnectOptions::default()
-            },
-        )
-        .await
-        .map_err(|e| StartError::Database(e.to_string()))?;
+        let repo = SeaOrmRepo::connect(settings.database_url.expose(), settings.storage)
+            .await
+            .map_err(|e| StartError::Database(e.to_string()))?;
         repo.migrate()
             .await
             .map_err(|e| StartError::Database(e.to_string()))?;
-        info!(database = %settings.database_url_redacted(), "storage ready, migrations applied");
+        info!(database = %settings.database_url.redacted(), "storage ready, migrations applied");
 
         let (llm, offline): (Arc<dyn LlmPort>, bool) = match llm {
             Some(llm) => (llm, false),
@@ -120,52 +110,32 @@ impl Application {
                 handle.render()
             }))
         });
-        let trusted_proxies = settings
-            .trusted_proxies()
-            .map_err(|bad| StartError::Config(format!("TRUSTED_PROXIES cannot read {bad:?}")))?;
-        let limits = Limits::new(LimitSettings {
-            max_connections: settings.max_connections,
-            max_connections_per_ip: settings.max_connections_per_ip,
-            questions_per_minute: settings.rate_limit_per_minute,
-            allowed_origins: settings.allowed_origins(),
-            trusted_proxies,
-        });
+        let limits = Limits::new(settings.limits.clone());
 
         let chat = ChatService::new(
             Arc::new(MeteredRepo::new(repo)) as Arc<dyn RepoPort>,
             llm,
             Arc::new(TiktokenCounter::new()),
             &resume,
-            ChatSettings {
-                budget: PromptBudget {
-                    max_context_tokens: settings.max_context_tokens,
-                    max_response_tokens: settings.max_response_tokens,
-                },
-                ..ChatSettings::default()
-            },
+            settings.chat,
         );
         let shutdown = CancellationToken::new();
         let shutdown_deadline = CancellationToken::new();
         let watcher = {
             let chat = chat.clone();
-            resume_loader::watch(&settings.resume_path, move |resume| {
+            resume_loader::watch(&settings.server.resume_path, move |resume| {
                 chat.replace_resume(resume)
             })
             .map_err(|e| {
                 StartError::Watch(format!(
                     "cannot watch the resume file {} for edits: {e}",
-                    settings.resume_path.display()
+                    settings.server.resume_path.display()
                 ))
             })?
         };
         let state = AppState {
             chat,
-            ws: WsSettings {
-                max_question_chars: settings.max_question_chars,
-                idle_timeout: settings.ws_idle_timeout(),
-                heartbeat_interval: WS_HEARTBEAT_INTERVAL.min(settings.ws_idle_timeout()),
-                ..WsSettings::default()
-            },
+            ws: settings.socket,
             shutdown: shutdown.clone(),
             shutdown_deadline: shutdown_deadline.clone(),
             offline,
@@ -173,12 +143,13 @@ impl Application {
             metrics,
         };
 
-        let address = format!("{}:{}", settings.host, settings.port);
-        let listener =
-            listen(&address, settings.listen_backlog).map_err(|source| StartError::Bind {
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = listen(&address, settings.server.listen_backlog).map_err(|source| {
+            StartError::Bind {
                 address: address.clone(),
                 source,
-            })?;
+            }
+        })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartError::Bind {
@@ -186,7 +157,7 @@ impl Application {
                 source,
             })?
             .port();
-        let grace = settings.shutdown_grace();
+        let grace = settings.server.shutdown_grace;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(api_actix::security_headers())
@@ -210,7 +181,7 @@ impl Application {
             port,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "ready: http://{}:{port}/",
-            settings.host
+            settings.server.host
         );
         Ok(Self {
             port,
@@ -323,25 +294,14 @@ fn choose_llm(
         info!("OPENROUTER_API_KEY is not set: answering with the built-in offline answerer");
         return Ok((Arc::new(OfflineAnswerer::new(resume)), true));
     };
-    let non_empty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let config = OpenRouterConfig {
-        fallback_models: settings.fallback_models(),
-        timeout: settings.llm_timeout(),
-        max_retries: settings.llm_max_retries,
-        backoff_base: settings.llm_backoff_base(),
-        stall_timeout: settings.llm_stall_timeout(),
-        app_url: non_empty(&settings.llm_app_url),
-        app_title: non_empty(&settings.llm_app_title),
-        ..OpenRouterConfig::new(
-            settings.llm_base_url.clone(),
-            key.clone(),
-            settings.llm_model.clone(),
-        )
+        api_key: key.clone(),
+        ..settings.model.clone()
     };
     let llm = OpenRouterLlm::new(config).map_err(|e| {
         StartError::Llm(adapters_postgres::scrub(
             e.to_string(),
-            &settings.llm_base_url,
+            &settings.model.base_url,
         ))
     })?;
     Ok((Arc::new(llm), false))

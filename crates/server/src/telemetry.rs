@@ -3,12 +3,12 @@
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-use crate::config::LogFormat;
+use crate::config::{LogFormat, LogSettings};
 
 /// Installs the global subscriber. A second call (tests build many apps) is a no-op.
-pub fn init(level: &str, format: LogFormat) {
+pub fn init(settings: &LogSettings) {
     let filter =
-        EnvFilter::try_new(level.to_ascii_lowercase()).unwrap_or_else(|_| EnvFilter::new("info"));
+        EnvFilter::try_new(settings.log_level.filter()).unwrap_or_else(|_| EnvFilter::new("info"));
     // sea-orm's driver spans record its connect options, database URL and password included,
     // at trace: they never reach the log, whatever LOG_LEVEL says.
     let filter = match "sea_orm::driver=debug".parse() {
@@ -19,7 +19,7 @@ pub fn init(level: &str, format: LogFormat) {
         .with_env_filter(filter)
         .with_span_events(FmtSpan::NONE)
         .with_target(true);
-    let _ = match format {
+    let _ = match settings.log_format {
         LogFormat::Json => builder
             .json()
             .with_current_span(true)

@@ -164,7 +164,7 @@ async fn run(
     let mut chat = Some(chat);
     let mut in_flight: Option<InFlight> = None;
     let mut deltas: Option<mpsc::Receiver<String>> = None;
-    let mut heartbeat = tokio::time::interval(settings.heartbeat_interval);
+    let mut heartbeat = tokio::time::interval(settings.heartbeat());
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     heartbeat.tick().await;
     // Any frame (pongs included) shows the peer is alive; only text and binary frames show a
@@ -267,7 +267,7 @@ async fn run(
                 if in_flight.is_none() && last_used.elapsed() >= settings.idle_timeout {
                     break Ending::Close(CloseCode::Normal, "idle timeout");
                 }
-                if last_heard.elapsed() >= settings.heartbeat_interval * MISSED_HEARTBEATS {
+                if last_heard.elapsed() >= settings.heartbeat() * MISSED_HEARTBEATS {
                     debug!("no pong for {MISSED_HEARTBEATS} heartbeats; the peer is gone");
                     break Ending::ClientGone;
                 }
