@@ -1,9 +1,12 @@
-//! Deserializers that accept the small variations hand-written resumes have (years as numbers,
+//! Field types that accept the small variations hand-written resumes have (years as numbers,
 //! a single string where a list is expected, `null` for "not given") while still rejecting real
-//! shape errors such as a string where a list of jobs belongs.
+//! shape errors such as a string where a list of jobs belongs. A field says how it is read by
+//! its type ([`Text`], [`Texts`], [`OrName`], [`SkillGroups`]), so the schemas need no
+//! per-field attributes; `Text` and `Texts` dereference to `Option<String>` and `Vec<String>`.
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
 
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -14,71 +17,137 @@ fn clean(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-/// A scalar read as text: resumes write years as numbers and GPAs as floats.
-#[derive(Debug, Default)]
-pub(crate) struct Scalar(pub(crate) Option<String>);
+/// An optional scalar read as text, trimmed, blank as `None`: resumes write years as numbers and
+/// GPAs as floats.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Text(pub(crate) Option<String>);
 
-struct ScalarVisitor;
+impl Deref for Text {
+    type Target = Option<String>;
 
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar;
+    fn deref(&self) -> &Option<String> {
+        &self.0
+    }
+}
+
+impl DerefMut for Text {
+    fn deref_mut(&mut self) -> &mut Option<String> {
+        &mut self.0
+    }
+}
+
+impl From<Text> for Option<String> {
+    fn from(text: Text) -> Self {
+        text.0
+    }
+}
+
+impl From<Option<String>> for Text {
+    fn from(text: Option<String>) -> Self {
+        Self(text)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string or a number")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
-        Ok(Scalar(clean(v)))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+        Ok(Text(clean(v)))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
-        Ok(Scalar(Some(v.to_string())))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text, E> {
+        Ok(Text(Some(v.to_string())))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
-        Ok(Scalar(Some(v.to_string())))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
+        Ok(Text(Some(v.to_string())))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
-        Ok(Scalar(Some(v.to_string())))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text, E> {
+        Ok(Text(Some(v.to_string())))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
-        Ok(Scalar(Some(v.to_string())))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
+        Ok(Text(Some(v.to_string())))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
-        Ok(Scalar(None))
+    fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
+        Ok(Text(None))
     }
 
-    fn visit_none<E: de::Error>(self) -> Result<Scalar, E> {
-        Ok(Scalar(None))
+    fn visit_none<E: de::Error>(self) -> Result<Text, E> {
+        Ok(Text(None))
     }
 
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
-        Scalar::deserialize(d)
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Text, D::Error> {
+        Text::deserialize(d)
     }
 }
 
-impl<'de> Deserialize<'de> for Scalar {
+impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ScalarVisitor)
+        d.deserialize_any(TextVisitor)
     }
-}
-
-/// `deserialize_with` for an optional text field (string, number, bool or null).
-pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Scalar::deserialize(d).map(|scalar| scalar.0)
 }
 
 /// A list of texts that may also be written as one string (or number, or null).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Texts(pub(crate) Vec<String>);
+
+impl Deref for Texts {
+    type Target = Vec<String>;
+
+    fn deref(&self) -> &Vec<String> {
+        &self.0
+    }
+}
+
+impl DerefMut for Texts {
+    fn deref_mut(&mut self) -> &mut Vec<String> {
+        &mut self.0
+    }
+}
+
+impl From<Texts> for Vec<String> {
+    fn from(texts: Texts) -> Self {
+        texts.0
+    }
+}
+
+impl From<Vec<String>> for Texts {
+    fn from(texts: Vec<String>) -> Self {
+        Self(texts)
+    }
+}
+
+impl<'a> IntoIterator for &'a Texts {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl IntoIterator for Texts {
+    type Item = String;
+    type IntoIter = std::vec::IntoIter<String>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
 
 struct TextsVisitor;
 
 impl TextsVisitor {
-    fn one<E: de::Error>(scalar: Result<Scalar, E>) -> Result<Texts, E> {
+    fn one<E: de::Error>(scalar: Result<Text, E>) -> Result<Texts, E> {
         scalar.map(|scalar| Texts(scalar.0.into_iter().collect()))
     }
 }
@@ -91,23 +160,23 @@ impl<'de> Visitor<'de> for TextsVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Texts, E> {
-        Self::one(ScalarVisitor.visit_str(v))
+        Self::one(TextVisitor.visit_str(v))
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Texts, E> {
-        Self::one(ScalarVisitor.visit_bool(v))
+        Self::one(TextVisitor.visit_bool(v))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Texts, E> {
-        Self::one(ScalarVisitor.visit_i64(v))
+        Self::one(TextVisitor.visit_i64(v))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Texts, E> {
-        Self::one(ScalarVisitor.visit_u64(v))
+        Self::one(TextVisitor.visit_u64(v))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Texts, E> {
-        Self::one(ScalarVisitor.visit_f64(v))
+        Self::one(TextVisitor.visit_f64(v))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Texts, E> {
@@ -124,7 +193,7 @@ impl<'de> Visitor<'de> for TextsVisitor {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Texts, A::Error> {
         let mut items = Vec::new();
-        while let Some(Scalar(item)) = seq.next_element()? {
+        while let Some(Text(item)) = seq.next_element()? {
             items.extend(item);
         }
         Ok(Texts(items))
@@ -135,11 +204,6 @@ impl<'de> Deserialize<'de> for Texts {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(TextsVisitor)
     }
-}
-
-/// `deserialize_with` for a list-of-strings field.
-pub(crate) fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Texts::deserialize(d).map(|texts| texts.0)
 }
 
 /// Entries that people sometimes write as just a name (`"languages": ["Swedish"]`).
@@ -209,23 +273,18 @@ pub(crate) struct SkillGroups(pub(crate) Vec<SkillGroup>);
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub(crate) struct SkillGroup {
-    #[serde(deserialize_with = "text")]
-    pub(crate) name: Option<String>,
-    #[serde(deserialize_with = "text")]
-    category: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub(crate) level: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    pub(crate) keywords: Vec<String>,
-    #[serde(deserialize_with = "texts")]
-    items: Vec<String>,
+    pub(crate) name: Text,
+    category: Text,
+    pub(crate) level: Text,
+    pub(crate) keywords: Texts,
+    items: Texts,
 }
 
 impl SkillGroup {
     /// Merges the alternative field names people use (`category`, `items`).
     fn normalized(mut self) -> Self {
         if self.name.is_none() {
-            self.name = self.category.take();
+            self.name = Text(self.category.take());
         }
         self.keywords.append(&mut self.items);
         self
@@ -235,7 +294,7 @@ impl SkillGroup {
 impl FromName for SkillGroup {
     fn from_name(name: String) -> Self {
         Self {
-            keywords: vec![name],
+            keywords: Texts(vec![name]),
             ..Self::default()
         }
     }
@@ -270,9 +329,9 @@ impl<'de> Visitor<'de> for SkillGroupsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SkillGroups, A::Error> {
         let mut groups = Vec::new();
-        while let Some((name, Texts(keywords))) = map.next_entry::<String, Texts>()? {
+        while let Some((name, keywords)) = map.next_entry::<String, Texts>()? {
             groups.push(SkillGroup {
-                name: clean(&name),
+                name: Text(clean(&name)),
                 keywords,
                 ..SkillGroup::default()
             });

@@ -9,7 +9,7 @@ use super::render::{
     append_labelled, certification_fact, date_range, degree_in, job_facts, join, labelled,
     language_fact, named_description, parenthesized, parenthesized_with, skill_facts,
 };
-use crate::lenient::{FromName, OrName, SkillGroups, entries, text, texts};
+use crate::lenient::{FromName, OrName, SkillGroups, Text, Texts, entries};
 use crate::{JsonFormat, ParseError};
 
 pub(super) const JSON_RESUME_KEYS: &[&str] = &[
@@ -63,18 +63,12 @@ pub(super) struct JsonResume {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Basics {
-    #[serde(deserialize_with = "text")]
-    name: Option<String>,
-    #[serde(deserialize_with = "text")]
-    label: Option<String>,
-    #[serde(deserialize_with = "text")]
-    email: Option<String>,
-    #[serde(deserialize_with = "text")]
-    phone: Option<String>,
-    #[serde(deserialize_with = "text")]
-    url: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    summary: Vec<String>,
+    name: Text,
+    label: Text,
+    email: Text,
+    phone: Text,
+    url: Text,
+    summary: Texts,
     location: Option<Location>,
     profiles: Option<Vec<Profile>>,
 }
@@ -82,111 +76,75 @@ struct Basics {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct Location {
-    #[serde(deserialize_with = "text")]
-    address: Option<String>,
-    #[serde(deserialize_with = "text")]
-    city: Option<String>,
-    #[serde(deserialize_with = "text")]
-    region: Option<String>,
-    #[serde(deserialize_with = "text")]
-    postal_code: Option<String>,
-    #[serde(deserialize_with = "text")]
-    country_code: Option<String>,
+    address: Text,
+    city: Text,
+    region: Text,
+    postal_code: Text,
+    country_code: Text,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Profile {
-    #[serde(deserialize_with = "text")]
-    network: Option<String>,
-    #[serde(deserialize_with = "text")]
-    username: Option<String>,
-    #[serde(deserialize_with = "text")]
-    url: Option<String>,
+    network: Text,
+    username: Text,
+    url: Text,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct Work {
-    #[serde(deserialize_with = "text")]
-    name: Option<String>,
+    name: Text,
     /// Before schema 1.0 the employer was `company`.
-    #[serde(deserialize_with = "text")]
-    company: Option<String>,
-    #[serde(deserialize_with = "text")]
-    position: Option<String>,
-    #[serde(deserialize_with = "text")]
-    location: Option<String>,
-    #[serde(deserialize_with = "text")]
-    start_date: Option<String>,
-    #[serde(deserialize_with = "text")]
-    end_date: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    summary: Vec<String>,
+    company: Text,
+    position: Text,
+    location: Text,
+    start_date: Text,
+    end_date: Text,
+    summary: Texts,
     /// What the employer is ("Awesome compression company").
-    #[serde(deserialize_with = "texts")]
-    description: Vec<String>,
-    #[serde(deserialize_with = "text")]
-    url: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    highlights: Vec<String>,
+    description: Texts,
+    url: Text,
+    highlights: Texts,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct Volunteer {
-    #[serde(deserialize_with = "text")]
-    organization: Option<String>,
-    #[serde(deserialize_with = "text")]
-    position: Option<String>,
-    #[serde(deserialize_with = "text")]
-    url: Option<String>,
-    #[serde(deserialize_with = "text")]
-    start_date: Option<String>,
-    #[serde(deserialize_with = "text")]
-    end_date: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    summary: Vec<String>,
-    #[serde(deserialize_with = "texts")]
-    highlights: Vec<String>,
+    organization: Text,
+    position: Text,
+    url: Text,
+    start_date: Text,
+    end_date: Text,
+    summary: Texts,
+    highlights: Texts,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct JsonResumeEducation {
-    #[serde(deserialize_with = "text")]
-    institution: Option<String>,
-    #[serde(deserialize_with = "text")]
-    area: Option<String>,
-    #[serde(deserialize_with = "text")]
-    study_type: Option<String>,
-    #[serde(deserialize_with = "text")]
-    start_date: Option<String>,
-    #[serde(deserialize_with = "text")]
-    end_date: Option<String>,
-    #[serde(deserialize_with = "text")]
-    score: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    courses: Vec<String>,
+    institution: Text,
+    area: Text,
+    study_type: Text,
+    start_date: Text,
+    end_date: Text,
+    score: Text,
+    courses: Texts,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Award {
-    #[serde(deserialize_with = "text")]
-    title: Option<String>,
-    #[serde(deserialize_with = "text")]
-    date: Option<String>,
-    #[serde(deserialize_with = "text")]
-    awarder: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    summary: Vec<String>,
+    title: Text,
+    date: Text,
+    awarder: Text,
+    summary: Texts,
 }
 
 impl FromName for Award {
     fn from_name(name: String) -> Self {
         Self {
-            title: Some(name),
+            title: Text(Some(name)),
             ..Self::default()
         }
     }
@@ -195,22 +153,17 @@ impl FromName for Award {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct Publication {
-    #[serde(deserialize_with = "text")]
-    name: Option<String>,
-    #[serde(deserialize_with = "text")]
-    publisher: Option<String>,
-    #[serde(deserialize_with = "text")]
-    release_date: Option<String>,
-    #[serde(deserialize_with = "text")]
-    url: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    summary: Vec<String>,
+    name: Text,
+    publisher: Text,
+    release_date: Text,
+    url: Text,
+    summary: Texts,
 }
 
 impl FromName for Publication {
     fn from_name(name: String) -> Self {
         Self {
-            name: Some(name),
+            name: Text(Some(name)),
             ..Self::default()
         }
     }
@@ -219,16 +172,14 @@ impl FromName for Publication {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Interest {
-    #[serde(deserialize_with = "text")]
-    name: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    keywords: Vec<String>,
+    name: Text,
+    keywords: Texts,
 }
 
 impl FromName for Interest {
     fn from_name(name: String) -> Self {
         Self {
-            name: Some(name),
+            name: Text(Some(name)),
             ..Self::default()
         }
     }
@@ -237,16 +188,14 @@ impl FromName for Interest {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Reference {
-    #[serde(deserialize_with = "text")]
-    name: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    reference: Vec<String>,
+    name: Text,
+    reference: Texts,
 }
 
 impl FromName for Reference {
     fn from_name(name: String) -> Self {
         Self {
-            name: Some(name),
+            name: Text(Some(name)),
             ..Self::default()
         }
     }
@@ -255,28 +204,20 @@ impl FromName for Reference {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct JsonResumeProject {
-    #[serde(deserialize_with = "text")]
-    name: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    description: Vec<String>,
-    #[serde(deserialize_with = "texts")]
-    highlights: Vec<String>,
-    #[serde(deserialize_with = "texts")]
-    keywords: Vec<String>,
-    #[serde(deserialize_with = "texts")]
-    roles: Vec<String>,
-    #[serde(deserialize_with = "text")]
-    start_date: Option<String>,
-    #[serde(deserialize_with = "text")]
-    end_date: Option<String>,
-    #[serde(deserialize_with = "text")]
-    url: Option<String>,
+    name: Text,
+    description: Texts,
+    highlights: Texts,
+    keywords: Texts,
+    roles: Texts,
+    start_date: Text,
+    end_date: Text,
+    url: Text,
 }
 
 impl FromName for JsonResumeProject {
     fn from_name(name: String) -> Self {
         Self {
-            name: Some(name),
+            name: Text(Some(name)),
             ..Self::default()
         }
     }
@@ -285,7 +226,7 @@ impl FromName for JsonResumeProject {
 impl JsonResume {
     pub(super) fn into_resume(self, object: &Map<String, Value>) -> Result<Resume, ParseError> {
         let basics = self.basics.unwrap_or_default();
-        let name = basics.name.ok_or(ParseError::MissingName {
+        let name = basics.name.0.ok_or(ParseError::MissingName {
             format: JsonFormat::JsonResume,
         })?;
         let mut sections = Sections::default();
@@ -302,8 +243,8 @@ impl JsonResume {
             ", ",
         );
         let profiles = basics.profiles.into_iter().flatten().filter_map(|profile| {
-            let label = profile.network.unwrap_or_else(|| "Profile".to_owned());
-            match (profile.username, profile.url) {
+            let label = profile.network.0.unwrap_or_else(|| "Profile".to_owned());
+            match (profile.username.0, profile.url.0) {
                 (Some(user), Some(url)) => Some(format!("{label}: {user} ({url})")),
                 (Some(only), None) | (None, Some(only)) => Some(format!("{label}: {only}")),
                 (None, None) => None,
@@ -325,20 +266,20 @@ impl JsonResume {
 
         let mut experience = Vec::new();
         for job in self.work.into_iter().flatten() {
-            let employer = job.name.or(job.company);
+            let employer = job.name.0.or(job.company.0);
             let mut facts = job_facts(JobFacts {
                 position: job.position.as_deref(),
                 employer: employer.as_deref(),
                 location: job.location.as_deref(),
                 dates: date_range(job.start_date.as_deref(), job.end_date.as_deref(), true),
                 description: &job.summary,
-                highlights: job.highlights,
+                highlights: job.highlights.0,
                 technologies: &[],
             });
             facts.extend(about_organisation(
                 employer.as_deref(),
                 &job.description,
-                job.url,
+                job.url.0,
             ));
             experience.extend(facts);
         }
@@ -349,7 +290,7 @@ impl JsonResume {
             let mut fact = join(
                 [
                     degree_in(school.study_type.as_deref(), school.area.as_deref()),
-                    school.institution,
+                    school.institution.0,
                 ],
                 " at ",
             )?;
@@ -371,13 +312,17 @@ impl JsonResume {
                 project.end_date.as_deref(),
                 false,
             );
-            let label = project.name.clone().unwrap_or_else(|| "Project".to_owned());
+            let label = project
+                .name
+                .0
+                .clone()
+                .unwrap_or_else(|| "Project".to_owned());
             if let Some(mut fact) = named_description(project.name, &project.description) {
                 fact.push_str(&parenthesized_with(
                     [
                         dates,
                         labelled("technologies", join(project.keywords, ", ")),
-                        project.url,
+                        project.url.0,
                     ],
                     "; ",
                 ));
@@ -411,13 +356,13 @@ impl JsonResume {
                 location: None,
                 dates: date_range(role.start_date.as_deref(), role.end_date.as_deref(), true),
                 description: &role.summary,
-                highlights: role.highlights,
+                highlights: role.highlights.0,
                 technologies: &[],
             }));
             volunteering.extend(about_organisation(
                 role.organization.as_deref(),
                 &[],
-                role.url,
+                role.url.0,
             ));
         }
         sections.push("Volunteering", volunteering);
@@ -425,8 +370,8 @@ impl JsonResume {
         let awards = entries(self.awards).filter_map(|award| {
             let mut fact = join(
                 [
-                    award.title,
-                    award.awarder.map(|by| format!("awarded by {by}")),
+                    award.title.0,
+                    award.awarder.0.map(|by| format!("awarded by {by}")),
                 ],
                 ", ",
             )?;
@@ -439,8 +384,11 @@ impl JsonResume {
         let publications = entries(self.publications).filter_map(|publication| {
             let mut fact = join(
                 [
-                    publication.name.map(|name| format!("\"{name}\"")),
-                    publication.publisher.map(|by| format!("published by {by}")),
+                    publication.name.0.map(|name| format!("\"{name}\"")),
+                    publication
+                        .publisher
+                        .0
+                        .map(|by| format!("published by {by}")),
                 ],
                 ", ",
             )?;
@@ -454,7 +402,7 @@ impl JsonResume {
         sections.push("Publications", publications);
 
         let interests = entries(self.interests).filter_map(|interest| {
-            match (interest.name, join(interest.keywords, ", ")) {
+            match (interest.name.0, join(interest.keywords, ", ")) {
                 (Some(name), Some(keywords)) => Some(format!("{name}: {keywords}")),
                 (Some(only), None) | (None, Some(only)) => Some(only),
                 (None, None) => None,
@@ -463,7 +411,7 @@ impl JsonResume {
         sections.push("Interests", interests);
 
         let references = entries(self.references).filter_map(|reference| {
-            match (reference.name, join(reference.reference, " ")) {
+            match (reference.name.0, join(reference.reference, " ")) {
                 (Some(name), Some(text)) => Some(format!("Reference from {name}: {text}")),
                 (Some(name), None) => Some(format!("Reference: {name}")),
                 (None, Some(text)) => Some(format!("Reference: {text}")),
@@ -473,6 +421,6 @@ impl JsonResume {
         sections.push("References", references);
         sections.push_extras(object, JSON_RESUME_KEYS);
 
-        Ok(Resume::from_sections(name, basics.label, sections.0))
+        Ok(Resume::from_sections(name, basics.label.0, sections.0))
     }
 }

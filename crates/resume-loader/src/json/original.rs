@@ -9,7 +9,7 @@ use super::render::{
     date_range, degree_in, is_true, job_facts, join, labelled, language_fact, named_description,
     parenthesized, parenthesized_with, skill_facts,
 };
-use crate::lenient::{FromName, OrName, SkillGroups, entries, text, texts};
+use crate::lenient::{FromName, OrName, SkillGroups, Text, Texts, entries};
 use crate::{JsonFormat, ParseError};
 
 pub(super) const ORIGINAL_KEYS: &[&str] = &[
@@ -43,13 +43,10 @@ pub(super) const ORIGINAL_SECTIONS: &[(&str, &str)] = &[
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct Original {
-    #[serde(deserialize_with = "text")]
-    name: Option<String>,
-    #[serde(deserialize_with = "text")]
-    title: Option<String>,
+    name: Text,
+    title: Text,
     contact: Option<Contact>,
-    #[serde(deserialize_with = "texts")]
-    summary: Vec<String>,
+    summary: Texts,
     experience: Option<Vec<Job>>,
     skills: SkillGroups,
     education: Option<Vec<Education>>,
@@ -61,48 +58,33 @@ pub(super) struct Original {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Contact {
-    #[serde(deserialize_with = "text")]
-    email: Option<String>,
-    #[serde(deserialize_with = "text")]
-    phone: Option<String>,
-    #[serde(deserialize_with = "text")]
-    location: Option<String>,
-    #[serde(deserialize_with = "text")]
-    linkedin: Option<String>,
-    #[serde(deserialize_with = "text")]
-    github: Option<String>,
-    #[serde(deserialize_with = "text")]
-    website: Option<String>,
+    email: Text,
+    phone: Text,
+    location: Text,
+    linkedin: Text,
+    github: Text,
+    website: Text,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Job {
-    #[serde(deserialize_with = "text")]
-    company: Option<String>,
-    #[serde(deserialize_with = "text")]
-    position: Option<String>,
+    company: Text,
+    position: Text,
     /// Older files say `title` instead of `position`.
-    #[serde(deserialize_with = "text")]
-    title: Option<String>,
-    #[serde(deserialize_with = "text")]
-    location: Option<String>,
-    #[serde(deserialize_with = "text", alias = "startDate")]
-    start_date: Option<String>,
-    #[serde(deserialize_with = "text", alias = "endDate")]
-    end_date: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    description: Vec<String>,
-    #[serde(deserialize_with = "texts")]
-    achievements: Vec<String>,
+    title: Text,
+    location: Text,
+    #[serde(alias = "startDate")]
+    start_date: Text,
+    #[serde(alias = "endDate")]
+    end_date: Text,
+    description: Texts,
+    achievements: Texts,
     /// The original service's name for achievements.
-    #[serde(deserialize_with = "texts")]
-    responsibilities: Vec<String>,
-    #[serde(deserialize_with = "texts")]
-    technologies: Vec<String>,
+    responsibilities: Texts,
+    technologies: Texts,
     /// The original service's name for technologies.
-    #[serde(deserialize_with = "texts")]
-    tech_stack: Vec<String>,
+    tech_stack: Texts,
     /// `true` for the job held now (the original service's flag instead of an end date).
     current: Option<Value>,
 }
@@ -110,44 +92,34 @@ struct Job {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Education {
-    #[serde(deserialize_with = "text")]
-    institution: Option<String>,
-    #[serde(deserialize_with = "text")]
-    degree: Option<String>,
-    #[serde(deserialize_with = "text")]
-    field: Option<String>,
-    #[serde(deserialize_with = "text")]
-    location: Option<String>,
-    #[serde(deserialize_with = "text", alias = "startDate")]
-    start_date: Option<String>,
-    #[serde(deserialize_with = "text", alias = "endDate")]
-    end_date: Option<String>,
+    institution: Text,
+    degree: Text,
+    field: Text,
+    location: Text,
+    #[serde(alias = "startDate")]
+    start_date: Text,
+    #[serde(alias = "endDate")]
+    end_date: Text,
     /// The original service's end date of a degree.
-    #[serde(deserialize_with = "text")]
-    graduation_date: Option<String>,
-    #[serde(deserialize_with = "text", alias = "grade", alias = "score")]
-    gpa: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    honors: Vec<String>,
+    graduation_date: Text,
+    #[serde(alias = "grade", alias = "score")]
+    gpa: Text,
+    honors: Texts,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Project {
-    #[serde(deserialize_with = "text")]
-    name: Option<String>,
-    #[serde(deserialize_with = "texts")]
-    description: Vec<String>,
-    #[serde(deserialize_with = "texts")]
-    technologies: Vec<String>,
-    #[serde(deserialize_with = "text")]
-    url: Option<String>,
+    name: Text,
+    description: Texts,
+    technologies: Texts,
+    url: Text,
 }
 
 impl FromName for Project {
     fn from_name(name: String) -> Self {
         Self {
-            name: Some(name),
+            name: Text(Some(name)),
             ..Self::default()
         }
     }
@@ -155,7 +127,7 @@ impl FromName for Project {
 
 impl Original {
     pub(super) fn into_resume(self, object: &Map<String, Value>) -> Result<Resume, ParseError> {
-        let name = self.name.ok_or(ParseError::MissingName {
+        let name = self.name.0.ok_or(ParseError::MissingName {
             format: JsonFormat::Original,
         })?;
         let mut sections = Sections::default();
@@ -178,7 +150,7 @@ impl Original {
 
         let mut experience = Vec::new();
         for mut job in self.experience.into_iter().flatten() {
-            let position = job.position.or(job.title);
+            let position = job.position.0.or(job.title.0);
             let current = job.current.as_ref().is_some_and(is_true);
             job.achievements.append(&mut job.responsibilities);
             job.technologies.append(&mut job.tech_stack);
@@ -188,7 +160,7 @@ impl Original {
                 location: job.location.as_deref(),
                 dates: date_range(job.start_date.as_deref(), job.end_date.as_deref(), current),
                 description: &job.description,
-                highlights: job.achievements,
+                highlights: job.achievements.0,
                 technologies: &job.technologies,
             }));
         }
@@ -199,17 +171,17 @@ impl Original {
             let mut fact = join(
                 [
                     degree_in(school.degree.as_deref(), school.field.as_deref()),
-                    school.institution,
+                    school.institution.0,
                 ],
                 " at ",
             )?;
             fact.push_str(&parenthesized([
                 date_range(
                     school.start_date.as_deref(),
-                    school.end_date.or(school.graduation_date).as_deref(),
+                    school.end_date.0.or(school.graduation_date.0).as_deref(),
                     false,
                 ),
-                school.location,
+                school.location.0,
             ]));
             append_labelled(&mut fact, "GPA", school.gpa);
             append_labelled(&mut fact, "honors", join(school.honors, "; "));
@@ -222,7 +194,7 @@ impl Original {
             fact.push_str(&parenthesized_with(
                 [
                     labelled("technologies", join(project.technologies, ", ")),
-                    project.url,
+                    project.url.0,
                 ],
                 "; ",
             ));
@@ -239,6 +211,6 @@ impl Original {
         );
         sections.push_extras(object, ORIGINAL_KEYS);
 
-        Ok(Resume::from_sections(name, self.title, sections.0))
+        Ok(Resume::from_sections(name, self.title.0, sections.0))
     }
 }

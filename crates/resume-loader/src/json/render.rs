@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::METADATA_KEYS;
 use serde::Deserialize;
 
-use crate::lenient::{FromName, SkillGroups, text};
+use crate::lenient::{FromName, SkillGroups, Text};
 
 /// Sections in the order they are pushed; empty ones are left out.
 #[derive(Debug, Default)]
@@ -96,12 +96,12 @@ pub(super) fn humanize(key: &str) -> String {
     }
 }
 
-pub(super) fn labelled(label: &str, value: Option<String>) -> Option<String> {
-    value.map(|value| format!("{label}: {value}"))
+pub(super) fn labelled(label: &str, value: impl Into<Option<String>>) -> Option<String> {
+    value.into().map(|value| format!("{label}: {value}"))
 }
 
-pub(super) fn append_labelled(fact: &mut String, label: &str, value: Option<String>) {
-    if let Some(value) = value {
+pub(super) fn append_labelled(fact: &mut String, label: &str, value: impl Into<Option<String>>) {
+    if let Some(value) = value.into() {
         fact.push_str("; ");
         fact.push_str(label);
         fact.push_str(": ");
@@ -130,13 +130,13 @@ pub(super) fn join(
 }
 
 /// `" (a, b)"` for the present parts, or nothing.
-pub(super) fn parenthesized<const N: usize>(parts: [Option<String>; N]) -> String {
+pub(super) fn parenthesized<const N: usize>(parts: [impl Into<Option<String>>; N]) -> String {
     parenthesized_with(parts, ", ")
 }
 
 /// Like [`parenthesized`], for parts that contain commas themselves (lists, URLs).
 pub(super) fn parenthesized_with<const N: usize>(
-    parts: [Option<String>; N],
+    parts: [impl Into<Option<String>>; N],
     separator: &str,
 ) -> String {
     join(parts, separator).map_or_else(String::new, |inner| format!(" ({inner})"))
@@ -167,9 +167,12 @@ pub(super) fn date_range(
     }
 }
 
-pub(super) fn named_description(name: Option<String>, description: &[String]) -> Option<String> {
+pub(super) fn named_description(
+    name: impl Into<Option<String>>,
+    description: &[String],
+) -> Option<String> {
     let description = join(description.iter().cloned(), " ");
-    match (name, description) {
+    match (name.into(), description) {
         (Some(name), Some(description)) => Some(format!("{name}: {description}")),
         (Some(only), None) | (None, Some(only)) => Some(only),
         (None, None) => None,
@@ -224,7 +227,7 @@ pub(super) fn skill_facts(skills: SkillGroups) -> Vec<String> {
     let mut uncategorized = Vec::new();
     for group in skills.0 {
         let keywords = join(group.keywords, ", ");
-        match (group.name, group.level) {
+        match (group.name.0, group.level) {
             (Some(name), level) => {
                 let mut fact = name;
                 fact.push_str(&parenthesized([level]));
@@ -246,9 +249,10 @@ pub(super) fn skill_facts(skills: SkillGroups) -> Vec<String> {
 pub(super) fn certification_fact(certification: Certification) -> Option<String> {
     let mut fact = join(
         [
-            certification.name,
+            certification.name.0,
             certification
                 .issuer
+                .0
                 .map(|issuer| format!("issued by {issuer}")),
         ],
         ", ",
@@ -261,8 +265,8 @@ pub(super) fn certification_fact(certification: Certification) -> Option<String>
 }
 
 pub(super) fn language_fact(language: SpokenLanguage) -> Option<String> {
-    let level = language.proficiency.or(language.fluency);
-    match (language.language, level) {
+    let level = language.proficiency.0.or(language.fluency.0);
+    match (language.language.0, level) {
         (Some(language), Some(level)) => Some(format!("{language}: {level}")),
         (Some(language), None) => Some(language),
         (None, _) => None,
@@ -273,20 +277,16 @@ pub(super) fn language_fact(language: SpokenLanguage) -> Option<String> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct Certification {
-    #[serde(deserialize_with = "text")]
-    name: Option<String>,
-    #[serde(deserialize_with = "text")]
-    issuer: Option<String>,
-    #[serde(deserialize_with = "text")]
-    date: Option<String>,
-    #[serde(deserialize_with = "text")]
-    url: Option<String>,
+    name: Text,
+    issuer: Text,
+    date: Text,
+    url: Text,
 }
 
 impl FromName for Certification {
     fn from_name(name: String) -> Self {
         Self {
-            name: Some(name),
+            name: Text(Some(name)),
             ..Self::default()
         }
     }
@@ -296,18 +296,15 @@ impl FromName for Certification {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct SpokenLanguage {
-    #[serde(deserialize_with = "text")]
-    language: Option<String>,
-    #[serde(deserialize_with = "text")]
-    proficiency: Option<String>,
-    #[serde(deserialize_with = "text")]
-    fluency: Option<String>,
+    language: Text,
+    proficiency: Text,
+    fluency: Text,
 }
 
 impl FromName for SpokenLanguage {
     fn from_name(name: String) -> Self {
         Self {
-            language: Some(name),
+            language: Text(Some(name)),
             ..Self::default()
         }
     }
