@@ -19,6 +19,7 @@ const JONAS: &str = "jonas-weber-two-columns.pdf";
 const SOLVEIG: &str = "solveig-berntsen-three-pages.pdf";
 const KEMAL: &str = "kemal-arslan.md";
 const LUCIA: &str = "lucia-ferreira.txt";
+const TOMASZ: &str = "tomasz-wisniewski.docx";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -595,6 +596,136 @@ const ROWS: &[Row] = &[
         &["MSc Computer Science"],
         &[DOES_NOT_SAY],
     ),
+    // A sixth batch on an eighth resume (DOCX, a structural engineer: no software career),
+    // written before the file was first loaded and run once after the fixes batch 5 showed.
+    (
+        TOMASZ,
+        "What is his email?",
+        &["tomasz.wisniewski@example.pl"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "What's his phone number?",
+        &["+48 600 123 456"],
+        &[DOES_NOT_SAY],
+    ),
+    (TOMASZ, "Where is he based?", &["Łódź"], &[DOES_NOT_SAY]),
+    (TOMASZ, "Does he live in Lodz?", &["Łódź"], &[DOES_NOT_SAY]),
+    (
+        TOMASZ,
+        "Where does he work now?",
+        &["Wisła Konstrukcje"],
+        &[DOES_NOT_SAY, "Baltic Frame Design"],
+    ),
+    (
+        TOMASZ,
+        "What is his current job title?",
+        &["Senior Structural Engineer"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "Has he used Tekla?",
+        &["Tekla Structures"],
+        &[DOES_NOT_SAY],
+    ),
+    (TOMASZ, "Does he know ETABS?", &["does not"], &[]),
+    (
+        TOMASZ,
+        "What did he study?",
+        &["Civil Engineering"],
+        &[DOES_NOT_SAY],
+    ),
+    (TOMASZ, "What was his final grade?", &["4.5"], &[DOES_NOT_SAY]),
+    (TOMASZ, "What was his GPA?", &["4.5"], &[DOES_NOT_SAY]),
+    (TOMASZ, "Is he chartered?", &["MIStructE"], &[DOES_NOT_SAY]),
+    (
+        TOMASZ,
+        "What languages does he speak?",
+        &["Polish", "German"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "How many years of experience does he have?",
+        &["since 2015"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "List every company he has worked for",
+        &["Wisła Konstrukcje", "Baltic Frame Design", "Mostostal Łódź"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "Where did he work before Baltic Frame Design?",
+        &["Mostostal"],
+        &[DOES_NOT_SAY, "Wisła"],
+    ),
+    (
+        TOMASZ,
+        "Is he open to remote work?",
+        &["hybrid, two days a week"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "What's his notice period?",
+        &["three months"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "What's the weather like in Gdańsk?",
+        &[DOES_NOT_SAY],
+        &["Baltic Frame"],
+    ),
+    (
+        TOMASZ,
+        "Has he designed timber buildings?",
+        &["timber"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "How much steel did he save on the logistics hub?",
+        &["12%"],
+        &[DOES_NOT_SAY],
+    ),
+    (TOMASZ, "wat sofware does he no?", &["Revit"], &[DOES_NOT_SAY]),
+    (
+        TOMASZ,
+        "What is his name?",
+        &["Tomasz Wiśniewski"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "What does he do in his free time?",
+        &["bouldering"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "Does he manage people?",
+        &["Supervises three graduate engineers"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "Does he have a driving licence?",
+        &["category B"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        TOMASZ,
+        "Has he worked on bridges?",
+        &["bridge bearing"],
+        &[DOES_NOT_SAY],
+    ),
+    (TOMASZ, "Does he have a PhD?", &["does not"], &[]),
 ];
 
 /// The share of right answers this table must keep. It records where the answerer stands, so
