@@ -7,7 +7,7 @@ use domain::Resume;
 
 use crate::dates::{self, DateRange, YearMonth};
 use crate::index::Index;
-use crate::intent::{self, Category, Route, SmallTalk};
+use crate::intent::{self, Category, Order, Route, SmallTalk};
 use crate::text;
 
 /// Added to a fact's BM25 score per unit of route weight when its section is one the question
@@ -164,9 +164,20 @@ impl Answerer {
                 .sections
                 .get(doc.section)
                 .map_or("", |s| s.heading.as_str());
-            let mut categories = vec![intent::classify_heading(heading)];
+            let section = intent::classify_heading(heading);
+            let mut categories = vec![section];
             if looks_like_contact(&doc.fact) && !categories.contains(&Category::Contact) {
                 categories.push(Category::Contact);
+            }
+            // A catch-all section ("Additional information") holds labelled lines that are
+            // sections of their own: "Interests: bouldering" is about interests.
+            if matches!(section, Category::Other | Category::Summary)
+                && let Some(label) = fact_label(&doc.fact)
+            {
+                let labelled = intent::classify_heading(label);
+                if !categories.contains(&labelled) {
+                    categories.push(labelled);
+                }
             }
             let ranges = dates::find_ranges(&doc.fact);
             // A fact with dates starts an entry; facts after it in the same section belong to it
@@ -253,14 +264,38 @@ impl Answerer {
             let capitalised = i > 0 && word.chars().next().is_some_and(char::is_uppercase);
             for lower in text::lower_words(word) {
                 let plain = lower.chars().all(char::is_alphabetic);
-                if capitalised || !plain || lower.chars().count() < TYPO_MIN_CHARS {
+                if capitalised || !plain {
                     out.push(lower);
+                    continue;
+                }
+                if lower.chars().count() < TYPO_MIN_CHARS {
+                    out.push(self.short_slip(&lower).unwrap_or(lower));
                     continue;
                 }
                 out.push(self.closest_known(&lower).unwrap_or(lower));
             }
         }
         out
+    }
+
+    /// A three-letter word the resume does not know that is a question word with one letter
+    /// left out ("wat" → "what", "wich" is long enough for the usual mending), when only one
+    /// such word fits. Shorter words are names as often as slips ("go", "r").
+    fn short_slip(&self, word: &str) -> Option<String> {
+        let length = word.chars().count();
+        if length != 3 || self.known.contains(word) {
+            return None;
+        }
+        let mut fits = text::stop_words().iter().filter(|candidate| {
+            candidate.chars().count() == length + 1
+                && (0..=length).any(|at| {
+                    let mut without: String = candidate.chars().take(at).collect();
+                    without.extend(candidate.chars().skip(at + 1));
+                    without == word
+                })
+        });
+        let only = fits.next()?;
+        fits.next().is_none().then(|| (*only).to_owned())
     }
 
     fn closest_known(&self, word: &str) -> Option<String> {
@@ -349,6 +384,13 @@ impl Answerer {
         } else {
             None
         };
+        if let Some(order) = route.order
+            && current.is_none()
+            && let Some(picked) = self.neighbour_role(order, &focus)
+        {
+            let lead = format!("From the resume of {}:", self.name);
+            return self.write(&missing, &lead, &picked);
+        }
         let everything = if route.all && current.is_none() {
             self.all_entries(&route)
         } else {
@@ -471,7 +513,18 @@ impl Answerer {
         if routed_hit {
             // Routed, but most of the question is about something else: "recommend a good
             // pizza place" routes on "recommend" and shares nothing else with the resume.
-            self.coverage(&query.all, Some(cue_terms)) >= MIN_COVERAGE
+            // A narrow cue whose resume words are there counts as known ("routing protocols"
+            // when the resume says "BGP").
+            let expansion_found = route
+                .focus_expansions
+                .iter()
+                .flat_map(|w| text::terms(w))
+                .any(|t| self.index.doc_freq(&t) > 0);
+            let mut known = cue_terms.clone();
+            if expansion_found {
+                known.extend(route.narrow_cue_words.iter().map(|w| text::stem(w)));
+            }
+            self.coverage(&query.all, Some(&known)) >= MIN_COVERAGE
         } else {
             // Nothing routed (or the routed sections do not exist): the resume must share
             // enough of the question's words, and match them well enough, to be about it.
@@ -596,6 +649,69 @@ impl Answerer {
         picked.extend(details);
         picked.truncate(MAX_CURRENT_BULLETS.max(current.len()));
         Some(picked)
+    }
+
+    /// "Where did she work before Douro Bank": the role the question names is the one whose
+    /// entry matches its words best; the answer is the role that started just before it (or
+    /// just after), by their dates, or by the resume's order (newest first) where dates are
+    /// missing. `None` when no role is named or it has no such neighbour.
+    fn neighbour_role(&self, order: Order, focus: &[f32]) -> Option<Vec<usize>> {
+        let roles: Vec<usize> = self
+            .info
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| f.entry == *i && f.categories.first() == Some(&Category::Experience))
+            .map(|(i, _)| i)
+            .collect();
+        // Each role's best match among its headline and details.
+        let named = roles
+            .iter()
+            .map(|role| {
+                let best = self
+                    .info
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.entry == *role)
+                    .map(|(i, _)| score_of(focus, i))
+                    .fold(0.0, f32::max);
+                (*role, best)
+            })
+            .filter(|(_, best)| *best > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        // The question's words must point at a role more than at anything else ("after her
+        // bachelor" names a degree, not a job).
+        let best_anywhere = focus.iter().copied().fold(0.0, f32::max);
+        if named.1 < best_anywhere {
+            return None;
+        }
+        let named = named.0;
+        let start = |role: usize| {
+            self.info
+                .get(role)
+                .and_then(|f| f.ranges.iter().map(|r| r.start).min())
+        };
+        let neighbour = match start(named) {
+            Some(named_start) => {
+                let dated = roles.iter().filter_map(|r| start(*r).map(|s| (*r, s)));
+                match order {
+                    Order::Before => dated
+                        .filter(|(_, s)| *s < named_start)
+                        .max_by_key(|(_, s)| *s),
+                    Order::After => dated
+                        .filter(|(_, s)| *s > named_start)
+                        .min_by_key(|(_, s)| *s),
+                }
+                .map(|(r, _)| r)
+            }
+            None => {
+                let at = roles.iter().position(|r| *r == named)?;
+                match order {
+                    Order::Before => roles.get(at + 1).copied(),
+                    Order::After => at.checked_sub(1).and_then(|p| roles.get(p).copied()),
+                }
+            }
+        }?;
+        Some(vec![neighbour])
     }
 
     /// For "who is …": the summary, then the current role(s) and where they are.
@@ -756,6 +872,13 @@ fn looks_like_contact(fact: &str) -> bool {
     let digits = fact.chars().filter(char::is_ascii_digit).count();
     let phone = fact.starts_with('+') || (lower.contains("phone") && digits >= 6);
     email || phone || lower.contains("linkedin.com") || lower.contains("github.com")
+}
+
+/// The label of a "Label: value" fact, when it is short enough to be one (a few words).
+fn fact_label(fact: &str) -> Option<&str> {
+    let (label, value) = fact.split_once(':')?;
+    let words = label.split_whitespace().count();
+    ((1..=3).contains(&words) && !value.trim().is_empty()).then_some(label.trim())
 }
 
 /// One line, at most [`MAX_FACT_CHARS`] characters, cut at a word boundary.

@@ -119,6 +119,10 @@ pub(crate) struct Route {
     /// Words of the question that served only to pick a section ("study", "contact"): not
     /// content the answer must contain.
     pub(crate) cue_words: Vec<String>,
+    /// Words of the narrow cues found ("routing protocols", "RTOS"): the question is about
+    /// the resume when their expansions ("BGP", "FreeRTOS") are in it, though the words
+    /// themselves are not.
+    pub(crate) narrow_cue_words: Vec<String>,
     /// The question asks about now ("currently", "where does she work").
     pub(crate) current: bool,
     /// The question asks how much experience ("how many years", "senior").
@@ -128,7 +132,23 @@ pub(crate) struct Route {
     /// The question asks for the whole list ("all", "every", "list"): every entry, not the
     /// best few.
     pub(crate) all: bool,
+    /// The question asks for the role before or after one it names ("where did she work
+    /// before Douro Bank").
+    pub(crate) order: Option<Order>,
 }
+
+/// Which neighbour of a named role a question asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Order {
+    Before,
+    After,
+}
+
+/// Cues for the role before the one named.
+const BEFORE_CUES: &[&str] = &["before", "prior to", "previous to", "preceding"];
+
+/// Cues for the role after the one named.
+const AFTER_CUES: &[&str] = &["after", "after leaving", "following", "since leaving"];
 
 impl Route {
     pub(crate) fn weight(&self, category: Category) -> f32 {
@@ -261,10 +281,50 @@ const RULES: &[Rule] = &[
         &["frameworks", "libraries"],
     ),
     narrow(&["tool", "tools", "tooling"], &[(C::Skills, 1.0)], &["tools"]),
+    // Kinds of technology a resume names only by their members ("BGP", "FreeRTOS").
+    narrow(
+        &["routing protocol", "routing protocols"],
+        &[(C::Skills, 1.0)],
+        &["bgp", "ospf", "is-is", "isis", "eigrp", "mpls", "rip", "routing"],
+    ),
+    narrow(
+        &["rtos", "real-time operating system", "real time operating system", "realtime os"],
+        &[(C::Skills, 1.0)],
+        &["rtos", "freertos", "zephyr", "qnx", "vxworks", "threadx", "nuttx", "riot"],
+    ),
+    // Managing people: resumes say "led", "supervises", "mentors", not "manage".
+    narrow(
+        &[
+            "manage people", "managed people", "manages people", "managing people",
+            "people management", "people manager", "line manager", "line management",
+            "direct reports", "manage a team", "managed a team", "lead a team", "led a team",
+            "leads a team", "team lead", "leadership", "supervise", "supervised", "mentor",
+            "mentored", "mentoring",
+        ],
+        &[(C::Experience, 1.0)],
+        &[
+            "led", "leads", "managed", "manages", "supervises", "supervised", "mentors",
+            "mentored", "team", "reports",
+        ],
+    ),
+    // How and where someone works: facts say "Remote: hybrid", "Open to relocation".
+    narrow(
+        &[
+            "remote", "remotely", "hybrid", "onsite", "on site", "on-site", "in office",
+            "in the office", "work from home", "wfh", "office",
+        ],
+        &[(C::Other, 1.0), (C::Summary, 0.5), (C::Contact, 0.5)],
+        &["remote", "hybrid", "onsite", "office"],
+    ),
     // Spoken languages
     broad(
         SPOKEN_CUES,
-        &["public speaking", "speaking at", "speak at", "spoke at"],
+        // "Native" is also a word of software: React Native, cloud-native, native apps.
+        &[
+            "public speaking", "speaking at", "speak at", "spoke at", "react native", "cloud native",
+            "native app", "native apps", "native mobile", "native android", "native ios",
+            "native code",
+        ],
         &[(C::SpokenLanguages, 1.0)],
         &["languages"],
     ),
@@ -311,7 +371,7 @@ const RULES: &[Rule] = &[
         ],
         &[
             "work with", "worked with", "working with", "works with", "work in", "worked in",
-            "working in",
+            "working in", "remote", "remotely", "hybrid", "work from home", "onsite", "on site",
         ],
         &[(C::Experience, 1.0)],
         &["experience"],
@@ -614,6 +674,11 @@ pub(crate) fn route(words: &[String], name_words: &[String]) -> Route {
         if rule.narrow {
             // Narrow cues stay content: "Swedish" must be found, not just routed.
             route.focus_expansions.extend(rule.expand.iter().copied());
+            for hit in hits {
+                route
+                    .narrow_cue_words
+                    .extend(hit.split(' ').map(str::to_owned));
+            }
         } else {
             for hit in hits {
                 mark(&mut route, hit);
@@ -692,6 +757,17 @@ pub(crate) fn route(words: &[String], name_words: &[String]) -> Route {
     }
 
     route.all = ALL_CUES.iter().any(|c| contains_cue(&text, c));
+    // Whether the named thing is a role is for the answerer to find out.
+    let before = BEFORE_CUES.iter().copied().find(|c| contains_cue(&text, c));
+    let after = AFTER_CUES.iter().copied().find(|c| contains_cue(&text, c));
+    if let Some(cue) = before.or(after) {
+        mark(&mut route, cue);
+        route.order = Some(if before.is_some() {
+            Order::Before
+        } else {
+            Order::After
+        });
+    }
 
     route.cue_words.sort_unstable();
     route.cue_words.dedup();
@@ -815,6 +891,38 @@ mod tests {
         assert!(!route_of("Who is her current employer?").who);
         assert!(!route_of("Tell me about her experience with PostgreSQL").who);
         assert!(!route_of("What does she do at Northwind?").who);
+    }
+
+    #[test]
+    fn native_in_a_technology_is_not_a_spoken_language() {
+        assert_eq!(
+            route_of("Has she used React Native?").weight(C::SpokenLanguages),
+            0.0
+        );
+        assert_eq!(
+            route_of("Is she a native speaker?").weight(C::SpokenLanguages),
+            1.0
+        );
+    }
+
+    #[test]
+    fn remote_work_is_not_a_question_about_roles() {
+        let r = route_of("Is he open to remote work?");
+        assert_eq!(r.weight(C::Experience), 0.0);
+        assert_eq!(r.weight(C::Other), 1.0);
+    }
+
+    #[test]
+    fn before_and_after_ask_for_a_neighbouring_role() {
+        assert_eq!(
+            route_of("Where did she work before Douro Bank?").order,
+            Some(Order::Before)
+        );
+        assert_eq!(
+            route_of("What did he do after Acme?").order,
+            Some(Order::After)
+        );
+        assert_eq!(route_of("Where did she work?").order, None);
     }
 
     #[test]

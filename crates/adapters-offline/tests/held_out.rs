@@ -597,7 +597,10 @@ const ROWS: &[Row] = &[
         &[DOES_NOT_SAY],
     ),
     // A sixth batch on an eighth resume (DOCX, a structural engineer: no software career),
-    // written before the file was first loaded and run once after the fixes batch 5 showed.
+    // written before the file was first loaded and run once after the fixes batch 5 showed:
+    // 25 of 28 right on that first run (89 %). The misses ("wat sofware does he no",
+    // "free time" with the interests inside "Additional information", "manage people" for
+    // "Supervises") were fixed afterwards, so this batch is no longer held out either.
     (
         TOMASZ,
         "What is his email?",
@@ -637,7 +640,12 @@ const ROWS: &[Row] = &[
         &["Civil Engineering"],
         &[DOES_NOT_SAY],
     ),
-    (TOMASZ, "What was his final grade?", &["4.5"], &[DOES_NOT_SAY]),
+    (
+        TOMASZ,
+        "What was his final grade?",
+        &["4.5"],
+        &[DOES_NOT_SAY],
+    ),
     (TOMASZ, "What was his GPA?", &["4.5"], &[DOES_NOT_SAY]),
     (TOMASZ, "Is he chartered?", &["MIStructE"], &[DOES_NOT_SAY]),
     (
@@ -694,7 +702,12 @@ const ROWS: &[Row] = &[
         &["12%"],
         &[DOES_NOT_SAY],
     ),
-    (TOMASZ, "wat sofware does he no?", &["Revit"], &[DOES_NOT_SAY]),
+    (
+        TOMASZ,
+        "wat sofware does he no?",
+        &["Revit"],
+        &[DOES_NOT_SAY],
+    ),
     (
         TOMASZ,
         "What is his name?",
