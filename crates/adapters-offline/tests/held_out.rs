@@ -20,6 +20,7 @@ const SOLVEIG: &str = "solveig-berntsen-three-pages.pdf";
 const KEMAL: &str = "kemal-arslan.md";
 const LUCIA: &str = "lucia-ferreira.txt";
 const TOMASZ: &str = "tomasz-wisniewski.docx";
+const AMARA: &str = "amara-okonkwo-schulz.md";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -739,6 +740,172 @@ const ROWS: &[Row] = &[
         &[DOES_NOT_SAY],
     ),
     (TOMASZ, "Does he have a PhD?", &["does not"], &[]),
+    // A seventh batch on a ninth resume (Markdown, a clinical research nurse), written
+    // before the answerer first saw the file, after every change above.
+    (
+        AMARA,
+        "What is her email address?",
+        &["amara.okonkwo@example.de"],
+        &[DOES_NOT_SAY],
+    ),
+    (AMARA, "Phone?", &["+49 151 2345 6789"], &[DOES_NOT_SAY]),
+    (
+        AMARA,
+        "Where is she located?",
+        &["Hamburg"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "Where does she work now?",
+        &["Universitätsklinikum Eppendorf"],
+        &[DOES_NOT_SAY, "Charité"],
+    ),
+    (
+        AMARA,
+        "Is she a registered nurse?",
+        &["Registered nurse"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "Has she worked on oncology trials?",
+        &["oncology"],
+        &[DOES_NOT_SAY],
+    ),
+    (AMARA, "Does she know REDCap?", &["REDCap"], &[DOES_NOT_SAY]),
+    (AMARA, "Has she used Veeva Vault?", &["does not"], &[]),
+    (
+        AMARA,
+        "Where did she study?",
+        &["King's College London"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "Did she graduate with honours?",
+        &["first-class honours"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "What certifications does she have?",
+        &["ICH-GCP", "Advanced Life Support"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "What languages does she speak?",
+        &["German", "Igbo"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "How many years of experience does she have?",
+        &["since 2012"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "List all her employers",
+        &[
+            "Universitätsklinikum Eppendorf",
+            "Charité Research Organisation",
+            "St. Thomas' Hospital",
+        ],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "Where did she work before Charité?",
+        &["St. Thomas' Hospital"],
+        &[DOES_NOT_SAY, "Eppendorf"],
+    ),
+    (
+        AMARA,
+        "Would she relocate?",
+        &["no relocation"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "What is her notice period?",
+        &["six weeks"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "How's the weather in Hamburg?",
+        &[DOES_NOT_SAY],
+        &["Eppendorf"],
+    ),
+    (
+        AMARA,
+        "Has she been through an FDA inspection?",
+        &["FDA inspections"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "How much did she cut enrolment time?",
+        &["12 days"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "Does she have experience with chemotherapy?",
+        &["chemotherapy"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "Has she trained other nurses?",
+        &["Trained 15 new study nurses"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "Does she volunteer?",
+        &["first-aider"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "wher did she stuy?",
+        &["King's College London"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "Is she fluent in German?",
+        &["German (C1)"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "What's her name?",
+        &["Amara Okonkwo-Schulz"],
+        &[DOES_NOT_SAY],
+    ),
+    (AMARA, "Does she speak French?", &["does not"], &[]),
+    (
+        AMARA,
+        "Did she work at the Charite?",
+        &["Charité Research Organisation"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "What does she do at Universitatsklinikum Eppendorf?",
+        &["Coordinates 9 oncology trials"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AMARA,
+        "Is she certified in life support?",
+        &["Advanced Life Support"],
+        &[DOES_NOT_SAY],
+    ),
 ];
 
 /// The share of right answers this table must keep. It records where the answerer stands, so
