@@ -346,11 +346,22 @@ impl Answerer {
 
         let route = intent::route(&words, &self.name_words);
         let name_terms: HashSet<String> = self.name_words.iter().map(|w| text::stem(w)).collect();
-        let cue_terms: HashSet<String> = route.cue_words.iter().map(|w| text::stem(w)).collect();
-        let query = Query::new(&words, &route, &name_terms, &cue_terms);
-        let focus = self.index.scores(&query.focus);
-        let broad = self.index.scores(&query.broad);
-        let (scores, routed_hit) = self.score(&route, &query, &focus, &broad);
+        let mut cue_terms: HashSet<String> =
+            route.cue_words.iter().map(|w| text::stem(w)).collect();
+        let mut query = Query::new(&words, &route, &name_terms, &cue_terms);
+        let mut focus = self.index.scores(&query.focus);
+        let mut broad = self.index.scores(&query.broad);
+        let (mut scores, mut routed_hit) = self.score(&route, &query, &focus, &broad);
+        // The sections the cues point to are not in this resume ("Does she volunteer?" with
+        // no volunteering section) and the question has nothing else: the cue words are then
+        // what to look for.
+        if !routed_hit && !cue_terms.is_empty() && query.focus.is_empty() {
+            cue_terms.clear();
+            query = Query::new(&words, &route, &name_terms, &cue_terms);
+            focus = self.index.scores(&query.focus);
+            broad = self.index.scores(&query.broad);
+            (scores, routed_hit) = self.score(&route, &query, &focus, &broad);
+        }
         if !self.is_about_resume(&route, &query, &cue_terms, routed_hit, &focus, &broad) {
             return self.does_not_say();
         }
@@ -871,7 +882,10 @@ fn looks_like_contact(fact: &str) -> bool {
         .any(|w| w.contains('@') && w.contains('.'));
     let digits = fact.chars().filter(char::is_ascii_digit).count();
     let phone = fact.starts_with('+') || (lower.contains("phone") && digits >= 6);
-    email || phone || lower.contains("linkedin.com") || lower.contains("github.com")
+    let place = ["location:", "address:"]
+        .iter()
+        .any(|l| lower.starts_with(l));
+    email || phone || place || lower.contains("linkedin.com") || lower.contains("github.com")
 }
 
 /// The label of a "Label: value" fact, when it is short enough to be one (a few words).

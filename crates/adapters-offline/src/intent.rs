@@ -311,10 +311,11 @@ const RULES: &[Rule] = &[
     narrow(
         &[
             "remote", "remotely", "hybrid", "onsite", "on site", "on-site", "in office",
-            "in the office", "work from home", "wfh", "office",
+            "in the office", "work from home", "wfh", "office", "relocate", "relocation",
+            "relocating", "willing to move", "move to",
         ],
         &[(C::Other, 1.0), (C::Summary, 0.5), (C::Contact, 0.5)],
-        &["remote", "hybrid", "onsite", "office"],
+        &["remote", "hybrid", "onsite", "office", "relocation"],
     ),
     // Spoken languages
     broad(
@@ -422,7 +423,7 @@ const RULES: &[Rule] = &[
     broad(
         &[
             "based", "live", "lives", "living", "located", "location", "city", "country",
-            "where is she from", "where is he from", "where are they from", "relocate", "reside",
+            "where is she from", "where is he from", "where are they from", "reside",
             "resides", "hometown",
         ],
         &[],

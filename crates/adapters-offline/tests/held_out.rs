@@ -741,7 +741,10 @@ const ROWS: &[Row] = &[
     ),
     (TOMASZ, "Does he have a PhD?", &["does not"], &[]),
     // A seventh batch on a ninth resume (Markdown, a clinical research nurse), written
-    // before the answerer first saw the file, after every change above.
+    // before the answerer first saw the file, after every change above: 27 of 30 on that
+    // first run (90 %). The misses came from the Markdown reader (a role heading and its dates
+    // line read as two facts, the title line above the contacts taken for a location) and
+    // from "relocate" and "volunteer" with no section of their own; fixed afterwards.
     (
         AMARA,
         "What is her email address?",

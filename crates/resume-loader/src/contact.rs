@@ -22,6 +22,8 @@ pub(crate) fn contact_facts(line: &str) -> Vec<String> {
         if let Some(email) = value.split_whitespace().find(|w| is_email(w)) {
             facts.push(format!("Email: {}", email.trim_start_matches("mailto:")));
         } else if let Some(url) = value.split_whitespace().find(|w| is_url(w)) {
+            // A Markdown link's address follows its text in brackets: "site (https://site)".
+            let url = url.trim_matches(|c| "<>()[],;".contains(c));
             facts.push(format!("{}: {url}", site_label(url)));
         } else if is_phone(value) {
             facts.push(format!("Phone: {value}"));
@@ -47,15 +49,38 @@ pub(crate) fn contact_facts(line: &str) -> Vec<String> {
     facts
 }
 
-/// `Email: a@b.c` → (`Some("Email")`, `a@b.c`); a part without a label is all value.
+/// A headline line such as `Clinical Research Nurse · Hamburg, Germany`: the title, and the
+/// places after it (short parts with letters and no digits), as `Location: …` facts.
+pub(crate) fn title_and_places(line: &str) -> (String, Vec<String>) {
+    let mut parts = line
+        .split(SEPARATORS)
+        .map(str::trim)
+        .filter(|part| !part.is_empty());
+    let title = parts.next().unwrap_or_default().to_owned();
+    let places = parts
+        .filter(|part| {
+            part.chars().count() <= 60
+                && part.chars().any(char::is_alphabetic)
+                && !part
+                    .chars()
+                    .any(|c| c.is_ascii_digit() || c == '@' || c == '/')
+        })
+        .map(|place| format!("Location: {place}"))
+        .collect();
+    (title, places)
+}
+
+/// `Email: a@b.c` → (`Some("Email")`, `a@b.c`); a part without a label is all value. A
+/// label is a word or two, not the start of an address (`https:`, `site.example/x (https:`).
 fn split_label(part: &str) -> (Option<&str>, &str) {
     match part.split_once(':') {
-        Some((label, value)) if !label.contains(' ') || label.split_whitespace().count() <= 2 => {
-            if label.eq_ignore_ascii_case("http") || label.eq_ignore_ascii_case("https") {
-                (None, part)
-            } else {
-                (Some(label.trim()), value.trim())
-            }
+        Some((label, value))
+            if label.split_whitespace().count() <= 2
+                && !label.contains(['/', '.', '(', '@'])
+                && !label.trim().eq_ignore_ascii_case("http")
+                && !label.trim().eq_ignore_ascii_case("https") =>
+        {
+            (Some(label.trim()), value.trim())
         }
         _ => (None, part),
     }
@@ -130,6 +155,16 @@ mod tests {
                 "Phone: +44 20 7946 0321",
                 "LinkedIn: linkedin.com/in/someone"
             ]
+        );
+    }
+
+    #[test]
+    fn a_markdown_link_gives_its_address_once() {
+        assert_eq!(
+            contact_facts(
+                "a@example.de · linkedin.com/in/a-example (https://linkedin.com/in/a-example)"
+            ),
+            ["Email: a@example.de", "LinkedIn: linkedin.com/in/a-example"]
         );
     }
 

@@ -8,8 +8,8 @@
 use domain::{Resume, ResumeSection};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use crate::contact::contact_facts;
-use crate::markup::{PREAMBLE, UNNAMED, open_section};
+use crate::contact::{contact_facts, title_and_places};
+use crate::markup::{PREAMBLE, UNNAMED, has_year, open_section};
 
 /// Sections whose lines are read for contact details.
 const CONTACT_HEADINGS: &[&str] = &[
@@ -234,10 +234,25 @@ impl Reader {
                 return;
             }
         }
-        let paragraph = tidy(raw);
-        if std::mem::take(&mut self.awaiting_title) && contact_facts(&paragraph).is_empty() {
-            self.title = Some(paragraph);
-            return;
+        let mut paragraph = tidy(raw);
+        if std::mem::take(&mut self.awaiting_title) {
+            if contact_facts(&paragraph).is_empty() {
+                self.title = Some(paragraph);
+                return;
+            }
+            // "Clinical Research Nurse · Hamburg, Germany" on the line above the contact
+            // details: the title, and where the person is.
+            if let Some((first, rest)) = raw.split_once('\n')
+                && contact_facts(first).is_empty()
+                && !contact_facts(rest).is_empty()
+            {
+                let (title, places) = title_and_places(&tidy(first));
+                self.title = Some(title);
+                for place in places {
+                    self.push_fact(place);
+                }
+                paragraph = tidy(rest);
+            }
         }
         self.push_contacts(&paragraph);
         if self.bold_lead.take() == Some(true) && !raw.contains('\n') && self.current.is_some() {
@@ -245,6 +260,16 @@ impl Reader {
             self.push_fact(paragraph.clone());
             self.context = Some(paragraph);
             return;
+        }
+        // "### Study Nurse — Charité" then "*March 2016 – December 2018*": one headline with
+        // its dates, not a bare heading and a second line.
+        if let Some(context) = &self.context
+            && paragraph.chars().count() <= 60
+            && has_year(&paragraph)
+            && let Some(section) = self.current.as_mut()
+            && section.facts.last() == Some(context)
+        {
+            section.facts.pop();
         }
         let fact = self.with_context(&paragraph);
         self.push_fact(fact);
@@ -331,6 +356,32 @@ mod tests {
             ]
         );
         assert_eq!(section(&resume, "Skills"), ["Skill | Years", "Rust | 5"]);
+    }
+
+    #[test]
+    fn a_title_line_above_the_contacts_and_dates_under_a_role_heading() {
+        let source = "# Ada Example\n\nStaff Nurse · Hamburg, Germany  \n\
+                      ada@example.de · +49 151 2345 6789\n\n## Work\n\n\
+                      ### Study Nurse — Charité, Berlin\n*March 2016 – December 2018*\n\n\
+                      - Ran dosing days\n";
+        let resume = parse_markdown(source, None);
+        assert_eq!(resume.title.as_deref(), Some("Staff Nurse"));
+        let overview = section(&resume, PREAMBLE);
+        assert!(
+            overview.contains(&"Location: Hamburg, Germany".to_owned()),
+            "{overview:?}"
+        );
+        assert!(
+            overview.contains(&"Email: ada@example.de".to_owned()),
+            "{overview:?}"
+        );
+        assert_eq!(
+            section(&resume, "Work"),
+            [
+                "Study Nurse — Charité, Berlin: March 2016 – December 2018",
+                "Study Nurse — Charité, Berlin: Ran dosing days",
+            ]
+        );
     }
 
     #[test]

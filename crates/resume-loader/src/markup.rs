@@ -204,7 +204,7 @@ pub(crate) fn open_section(current: &mut Option<ResumeSection>) -> &mut ResumeSe
 }
 
 /// Whether `text` holds a year (1950–2099), as the headline of a job or a degree does.
-fn has_year(text: &str) -> bool {
+pub(crate) fn has_year(text: &str) -> bool {
     text.as_bytes().windows(4).enumerate().any(|(i, w)| {
         let digits = w.iter().all(u8::is_ascii_digit);
         let before = i.checked_sub(1).and_then(|b| text.as_bytes().get(b));
