@@ -21,6 +21,7 @@ const KEMAL: &str = "kemal-arslan.md";
 const LUCIA: &str = "lucia-ferreira.txt";
 const TOMASZ: &str = "tomasz-wisniewski.docx";
 const AMARA: &str = "amara-okonkwo-schulz.md";
+const CHIARA: &str = "chiara-bellandi.json";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -909,6 +910,177 @@ const ROWS: &[Row] = &[
         &["Advanced Life Support"],
         &[DOES_NOT_SAY],
     ),
+    // An eighth batch on a tenth resume (JSON Resume, an enterprise seller), written before
+    // the answerer first saw the file, after every change above.
+    (
+        CHIARA,
+        "What's her email?",
+        &["chiara.bellandi@example.it"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "What is her phone number?",
+        &["+39 347 555 0192"],
+        &[DOES_NOT_SAY],
+    ),
+    (CHIARA, "Where does she live?", &["Milan"], &[DOES_NOT_SAY]),
+    (
+        CHIARA,
+        "What does she do?",
+        &["Enterprise Account Executive"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "Where does she work now?",
+        &["Dolomiti Cloud"],
+        &[DOES_NOT_SAY, "Navigli"],
+    ),
+    (
+        CHIARA,
+        "What is her current title?",
+        &["Senior Enterprise Account Executive"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "Did she hit her quota?",
+        &["138% of quota"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "What was her biggest deal?",
+        &["€1.1M"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "Has she used Salesforce?",
+        &["Salesforce"],
+        &[DOES_NOT_SAY],
+    ),
+    (CHIARA, "Does she know Pipedrive?", &["does not"], &[]),
+    (
+        CHIARA,
+        "Where did she study?",
+        &["Università Bocconi"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "What was her final grade?",
+        &["110/110 cum laude"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "Does she have an MBA?",
+        &["Business Administration"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "Which certifications does she hold?",
+        &["MEDDICC Practitioner", "Salesforce Certified Administrator"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "Does she speak German?",
+        &["German"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "What languages does she speak?",
+        &["Italian", "English"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "How many years of experience does she have?",
+        &["since 2014"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "List all the companies she worked for",
+        &[
+            "Dolomiti Cloud",
+            "Navigli Software",
+            "Sapori d'Italia Export",
+        ],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "Where did she work before Navigli Software?",
+        &["Sapori d'Italia Export"],
+        &[DOES_NOT_SAY, "Dolomiti"],
+    ),
+    (
+        CHIARA,
+        "What did she do after Sapori d'Italia?",
+        &["Navigli Software"],
+        &[DOES_NOT_SAY, "Dolomiti"],
+    ),
+    (
+        CHIARA,
+        "Has she won any awards?",
+        &["President's Club"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "What's the weather in Milan?",
+        &[DOES_NOT_SAY],
+        &["Lombardy"],
+    ),
+    (
+        CHIARA,
+        "Does she mentor people?",
+        &["Girls Who Sell"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "What are her hobbies?",
+        &["Cycling"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "Who can give a reference?",
+        &["Lorenzo Ferri"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "Has she worked in Germany?",
+        &["Sapori d'Italia Export"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "What is her website?",
+        &["chiara-bellandi.example.it"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "wht sales methodolgy does she use?",
+        &["MEDDICC"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        CHIARA,
+        "What's her name?",
+        &["Chiara Bellandi"],
+        &[DOES_NOT_SAY],
+    ),
+    (CHIARA, "Does she know Python?", &["does not"], &[]),
 ];
 
 /// The share of right answers this table must keep. It records where the answerer stands, so
