@@ -301,7 +301,7 @@ const RULES: &[Rule] = &[
             "leads a team", "team lead", "leadership", "supervise", "supervised", "mentor",
             "mentored", "mentoring",
         ],
-        &[(C::Experience, 1.0)],
+        &[(C::Experience, 1.0), (C::Volunteer, 1.0)],
         &[
             "led", "leads", "managed", "manages", "supervises", "supervised", "mentors",
             "mentored", "team", "reports",
@@ -353,6 +353,12 @@ const RULES: &[Rule] = &[
         &["bachelor", "bsc"],
     ),
     narrow(&["phd", "doctorate", "doctoral"], &[(C::Education, 1.0)], &["phd"]),
+    // An MBA is often written out: "Master, Business Administration".
+    narrow(
+        &["mba", "m.b.a", "business administration"],
+        &[(C::Education, 1.0)],
+        &["mba", "business", "administration"],
+    ),
     narrow(&["thesis", "dissertation"], &[(C::Education, 1.0)], &["thesis"]),
     // A file says "GPA", "grade" or "score" for the same thing: any of the words finds it.
     broad(

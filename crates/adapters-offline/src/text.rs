@@ -79,13 +79,34 @@ pub(crate) fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.binary_search(&word).is_ok()
 }
 
-/// Index terms of a text: lower case, stop words dropped, stemmed. Repeats are kept (term
-/// frequency matters to BM25).
+/// Countries and the adjective of each, so that "worked in Germany" meets "German food
+/// distributors" and "Italian" meets "Italy": both become the adjective.
+#[rustfmt::skip]
+const COUNTRY_ADJECTIVES: &[(&str, &str)] = &[
+    ("australia", "australian"), ("austria", "austrian"), ("belgium", "belgian"),
+    ("brazil", "brazilian"), ("canada", "canadian"), ("china", "chinese"), ("czechia", "czech"),
+    ("denmark", "danish"), ("egypt", "egyptian"), ("finland", "finnish"), ("france", "french"),
+    ("germany", "german"), ("greece", "greek"), ("hungary", "hungarian"), ("india", "indian"),
+    ("ireland", "irish"), ("italy", "italian"), ("japan", "japanese"), ("kenya", "kenyan"),
+    ("lithuania", "lithuanian"), ("mexico", "mexican"), ("netherlands", "dutch"),
+    ("nigeria", "nigerian"), ("norway", "norwegian"), ("poland", "polish"),
+    ("portugal", "portuguese"), ("romania", "romanian"), ("spain", "spanish"),
+    ("sweden", "swedish"), ("switzerland", "swiss"), ("ukraine", "ukrainian"),
+];
+
+/// Index terms of a text: lower case, stop words dropped, countries as their adjectives,
+/// stemmed. Repeats are kept (term frequency matters to BM25).
 pub(crate) fn terms(text: &str) -> Vec<String> {
     lower_words(text)
         .into_iter()
         .filter(|w| !is_stop_word(w) && w.chars().any(char::is_alphanumeric))
-        .map(|w| stem(&w))
+        .map(|w| {
+            let word = COUNTRY_ADJECTIVES
+                .iter()
+                .find(|(country, _)| *country == w)
+                .map_or(w.as_str(), |(_, adjective)| adjective);
+            stem(word)
+        })
         .collect()
 }
 
@@ -147,6 +168,12 @@ mod tests {
             stem("kubernetes"),
             stem("Kubernetes".to_lowercase().as_str())
         );
+    }
+
+    #[test]
+    fn a_country_meets_its_adjective() {
+        assert_eq!(terms("Germany"), terms("German"));
+        assert_eq!(terms("worked in Italy"), terms("worked Italian"));
     }
 
     #[test]

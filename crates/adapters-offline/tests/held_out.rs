@@ -911,7 +911,10 @@ const ROWS: &[Row] = &[
         &[DOES_NOT_SAY],
     ),
     // An eighth batch on a tenth resume (JSON Resume, an enterprise seller), written before
-    // the answerer first saw the file, after every change above.
+    // the answerer first saw the file, after every change above: 27 of 30 on that first run
+    // (90 %). Missed: "MBA" written out as a Master in Business Administration, "mentor" when
+    // the mentoring is volunteering, "Germany" for a role in Munich with German customers;
+    // fixed afterwards.
     (
         CHIARA,
         "What's her email?",
