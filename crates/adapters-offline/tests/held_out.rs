@@ -22,6 +22,7 @@ const LUCIA: &str = "lucia-ferreira.txt";
 const TOMASZ: &str = "tomasz-wisniewski.docx";
 const AMARA: &str = "amara-okonkwo-schulz.md";
 const CHIARA: &str = "chiara-bellandi.json";
+const RAFAEL: &str = "rafael-dominguez-ortega.pdf";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -1084,6 +1085,163 @@ const ROWS: &[Row] = &[
         &[DOES_NOT_SAY],
     ),
     (CHIARA, "Does she know Python?", &["does not"], &[]),
+    // A ninth batch on an eleventh resume (PDF, a financial controller), written before the
+    // answerer first saw the file, after every change above.
+    (
+        RAFAEL,
+        "What is his email?",
+        &["rafael.dominguez@example.es"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "Phone number?",
+        &["+34 612 345 678"],
+        &[DOES_NOT_SAY],
+    ),
+    (RAFAEL, "Where is he based?", &["Madrid"], &[DOES_NOT_SAY]),
+    (
+        RAFAEL,
+        "Where does he work now?",
+        &["Aceros del Tajo"],
+        &[DOES_NOT_SAY, "Moda Sevilla"],
+    ),
+    (
+        RAFAEL,
+        "What is his current role?",
+        &["Financial Controller"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "How fast is his month-end close?",
+        &["5 working days"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "Has he used SAP?",
+        &["SAP S/4HANA"],
+        &[DOES_NOT_SAY],
+    ),
+    (RAFAEL, "Does he know NetSuite?", &["does not"], &[]),
+    (
+        RAFAEL,
+        "Where did he study?",
+        &["IE Business School"],
+        &[DOES_NOT_SAY],
+    ),
+    (RAFAEL, "What was his GPA?", &["3.8"], &[DOES_NOT_SAY]),
+    (
+        RAFAEL,
+        "Is he a chartered accountant?",
+        &["Chartered"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "Which certifications does he have?",
+        &["ACCA", "ROAC"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "What languages does he speak?",
+        &["English", "Portuguese"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "How many years of experience does he have?",
+        &["since 2012"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "List every employer he has had",
+        &["Aceros del Tajo", "Moda Sevilla Group", "KPMG"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "Where did he work before Moda Sevilla?",
+        &["KPMG"],
+        &[DOES_NOT_SAY, "Aceros"],
+    ),
+    (
+        RAFAEL,
+        "What did he do after KPMG?",
+        &["Moda Sevilla Group"],
+        &[DOES_NOT_SAY, "Aceros"],
+    ),
+    (
+        RAFAEL,
+        "Does he manage a team?",
+        &["seven accountants"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "Is he open to remote work?",
+        &["open to hybrid"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "What's his notice period?",
+        &["two months"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "What's the weather in Toledo?",
+        &[DOES_NOT_SAY],
+        &["Aceros"],
+    ),
+    (RAFAEL, "Does he know IFRS?", &["IFRS"], &[DOES_NOT_SAY]),
+    (
+        RAFAEL,
+        "How much did he save on inventory?",
+        &["€2.4M"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "What are his hobbies?",
+        &["marathon running"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "Has he worked in audit?",
+        &["KPMG"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "Does he know Power BI?",
+        &["Power BI"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "wat is his degre?",
+        &["MSc in Finance"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        RAFAEL,
+        "What's his full name?",
+        &["Rafael Domínguez Ortega"],
+        &[DOES_NOT_SAY],
+    ),
+    (RAFAEL, "Does he speak French?", &["does not"], &[]),
+    (
+        RAFAEL,
+        "Has he worked with Oracle Hyperion?",
+        &["Oracle Hyperion"],
+        &[DOES_NOT_SAY],
+    ),
 ];
 
 /// The share of right answers this table must keep. It records where the answerer stands, so
