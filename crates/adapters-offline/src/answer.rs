@@ -83,8 +83,12 @@ pub(crate) struct Answerer {
     /// What a mistyped word may be mended to: the stop words, the routing cues and the
     /// resume's words, with their lengths (a correction is within two letters of the word).
     corrections: Vec<(usize, String)>,
-    /// Words that are known and so never mended: the above, and the stems of the resume's.
+    /// Words that are known and so never mended: the above.
     known: HashSet<String>,
+    /// The stems of the resume's words: a word with one of them is known too ("studies" when
+    /// the resume says "studied"). Kept apart from `known`, since a stem is often a slip of
+    /// its own word ("degre" is the stem of "degree", and a typo for it).
+    known_stems: HashSet<String>,
 }
 
 /// How alike a mistyped word and a known one must be (normalised Damerau–Levenshtein): one
@@ -218,15 +222,13 @@ impl Answerer {
             .collect();
         corrections.sort_unstable();
         corrections.dedup();
-        let known: HashSet<String> = corrections
-            .iter()
-            .map(|(_, w)| w.clone())
-            .chain(vocabulary.iter().map(|w| text::stem(w)))
-            .collect();
+        let known: HashSet<String> = corrections.iter().map(|(_, w)| w.clone()).collect();
+        let known_stems: HashSet<String> = vocabulary.iter().map(|w| text::stem(w)).collect();
         Self {
             vocabulary,
             corrections,
             known,
+            known_stems,
             name: resume.name.clone(),
             title: resume.title.clone(),
             name_words,
@@ -299,7 +301,7 @@ impl Answerer {
     }
 
     fn closest_known(&self, word: &str) -> Option<String> {
-        if self.known.contains(word) || self.known.contains(&text::stem(word)) {
+        if self.known.contains(word) || self.known_stems.contains(&text::stem(word)) {
             return None;
         }
         let length = word.chars().count();

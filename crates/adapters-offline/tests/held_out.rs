@@ -1086,7 +1086,11 @@ const ROWS: &[Row] = &[
     ),
     (CHIARA, "Does she know Python?", &["does not"], &[]),
     // A ninth batch on an eleventh resume (PDF, a financial controller), written before the
-    // answerer first saw the file, after every change above.
+    // answerer first saw the file, after every change above: 25 of 30 on that first run
+    // (83 %). Three misses were the PDF reader's ("– Present" wrapped onto its own line was
+    // read as a bullet, so the current role lost its dates), one an unknown heading
+    // ("Additional information"), one a typo whose letters were a stem ("degre"); fixed
+    // afterwards.
     (
         RAFAEL,
         "What is his email?",

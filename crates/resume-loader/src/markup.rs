@@ -47,13 +47,16 @@ fn parse_lines(text: &str, laid_out: bool) -> Resume {
             }
         }
         let heading = text_heading(trimmed);
-        if std::mem::take(&mut awaiting_title) && heading.is_none() && list_item(line).is_none() {
+        // "– Present" on the line after "… May 2020" is the end of a wrapped date range, not a
+        // bullet.
+        let item = list_item(line).filter(|_| !ends_a_range(trimmed));
+        if std::mem::take(&mut awaiting_title) && heading.is_none() && item.is_none() {
             title = Some(clean(trimmed));
             continue;
         }
         if let Some(heading) = heading {
             facts.start_section(heading);
-        } else if let Some(item) = list_item(line) {
+        } else if let Some(item) = item {
             facts.start_item(item);
         } else if facts.in_item() && (laid_out || line.starts_with(char::is_whitespace)) {
             facts.continue_item(trimmed);
@@ -215,6 +218,21 @@ pub(crate) fn has_year(text: &str) -> bool {
     })
 }
 
+/// A line that is the end of a date range a layout wrapped: a dash, then "Present" or a date.
+fn ends_a_range(trimmed: &str) -> bool {
+    let Some(rest) = trimmed
+        .strip_prefix(['–', '—', '-'])
+        .map(|rest| rest.trim().trim_end_matches(['.', ')']))
+    else {
+        return false;
+    };
+    let lower = rest.to_lowercase();
+    let now = ["present", "current", "now", "today", "date"]
+        .iter()
+        .any(|word| lower == *word);
+    now || (rest.chars().count() <= 20 && has_year(rest))
+}
+
 /// Separator lines: `---`, `***`, `___`, `====`, `~~~~` (possibly spaced out).
 fn is_rule(trimmed: &str) -> bool {
     let marks = trimmed.chars().filter(|c| !c.is_whitespace()).count();
@@ -263,26 +281,42 @@ const SECTION_NAMES: &[&str] = &[
     "about",
     "about me",
     "achievements",
+    "additional information",
+    "availability",
     "awards",
+    "career history",
     "certificates",
     "certifications",
+    "certifications and memberships",
     "contact",
+    "contact details",
+    "core competencies",
     "courses",
     "education",
     "employment",
     "employment history",
     "experience",
+    "hobbies",
     "interests",
+    "key skills",
     "languages",
+    "memberships",
+    "other",
+    "other information",
+    "personal details",
+    "personal information",
     "profile",
     "professional experience",
+    "professional summary",
     "projects",
     "publications",
+    "qualifications",
     "references",
     "skills",
     "summary",
     "technical skills",
     "training",
+    "volunteer experience",
     "volunteering",
     "work experience",
     "work history",

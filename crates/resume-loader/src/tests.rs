@@ -269,6 +269,27 @@ fn plain_text_splits_on_caps_and_colon_headings() {
     assert_eq!(resume.text().as_ref(), source);
 }
 
+#[test]
+fn pdf_text_joins_a_wrapped_date_range_and_knows_catch_all_headings() {
+    let source = "Ada Example\nController\n\nExperience\n\
+                  Financial Controller — Acme, Toledo — May 2020\n– Present\n\
+                  • Shortened the close\n\nAdditional information\nNotice period: two months\n";
+
+    let resume = crate::markup::parse_pdf_text(source);
+
+    assert_eq!(
+        section(&resume, "Experience"),
+        [
+            "Financial Controller — Acme, Toledo — May 2020 – Present",
+            "Financial Controller — Acme, Toledo — May 2020 – Present: Shortened the close",
+        ]
+    );
+    assert_eq!(
+        section(&resume, "Additional information"),
+        ["Notice period: two months"]
+    );
+}
+
 /// A cheap stand-in for the fuzzer: many odd inputs through every format, none may panic.
 #[test]
 fn odd_inputs_never_panic() {
