@@ -23,6 +23,7 @@ const TOMASZ: &str = "tomasz-wisniewski.docx";
 const AMARA: &str = "amara-okonkwo-schulz.md";
 const CHIARA: &str = "chiara-bellandi.json";
 const RAFAEL: &str = "rafael-dominguez-ortega.pdf";
+const YUKI: &str = "yuki-tanaka.json";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -1246,6 +1247,153 @@ const ROWS: &[Row] = &[
         &["Oracle Hyperion"],
         &[DOES_NOT_SAY],
     ),
+    // A tenth batch on a twelfth resume (the original service's JSON, a product designer),
+    // written before the answerer first saw the file, after every change above.
+    (
+        YUKI,
+        "What's her email?",
+        &["yuki.tanaka@example.dk"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "What is her phone number?",
+        &["+45 20 55 01 93"],
+        &[DOES_NOT_SAY],
+    ),
+    (YUKI, "Where is she based?", &["København"], &[DOES_NOT_SAY]),
+    (
+        YUKI,
+        "Does she live in Kobenhavn?",
+        &["København"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "Where does she work now?",
+        &["Nyhavn Pay"],
+        &[DOES_NOT_SAY, "Cykel"],
+    ),
+    (
+        YUKI,
+        "What is her most recent job title?",
+        &["Senior Product Designer"],
+        &[DOES_NOT_SAY],
+    ),
+    (YUKI, "Does she use Figma?", &["Figma"], &[DOES_NOT_SAY]),
+    (YUKI, "Does she know Adobe XD?", &["does not"], &[]),
+    (
+        YUKI,
+        "Where did she study?",
+        &["Royal Danish Academy"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "What was her grade?",
+        &["12 (top grade"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "Is she certified?",
+        &["Nielsen Norman Group UX Certification"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "What languages does she speak?",
+        &["Japanese", "Danish"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "How many years of experience does she have?",
+        &["since 2016"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "List all her employers",
+        &["Nyhavn Pay", "Cykel Mobility", "Rakuten"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "Where did she work before Cykel Mobility?",
+        &["Rakuten"],
+        &[DOES_NOT_SAY, "Nyhavn"],
+    ),
+    (
+        YUKI,
+        "What did she do after Rakuten?",
+        &["Cykel Mobility"],
+        &[DOES_NOT_SAY, "Nyhavn"],
+    ),
+    (
+        YUKI,
+        "Does she do user research?",
+        &["usability"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "How much did she improve sign-ups?",
+        &["41% to 63%"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "Has she built a design system?",
+        &["Harbour design system"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "Does she care about accessibility?",
+        &["WCAG 2.1 AA"],
+        &[DOES_NOT_SAY],
+    ),
+    (YUKI, "Can she code?", &["HTML"], &[DOES_NOT_SAY]),
+    (
+        YUKI,
+        "What side projects has she made?",
+        &["Stille"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "Is she open to remote work?",
+        &["remote within the EU"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "What's her notice period?",
+        &["one month"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "What's the weather in Copenhagen?",
+        &[DOES_NOT_SAY],
+        &["Nyhavn"],
+    ),
+    (
+        YUKI,
+        "What are her hobbies?",
+        &["Ceramics"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        YUKI,
+        "Has she worked in Japan?",
+        &["Rakuten"],
+        &[DOES_NOT_SAY],
+    ),
+    (YUKI, "wht tols does she use?", &["Figma"], &[DOES_NOT_SAY]),
+    (YUKI, "What is her name?", &["Yuki Tanaka"], &[DOES_NOT_SAY]),
+    (YUKI, "Does she have a PhD?", &["does not"], &[]),
 ];
 
 /// The share of right answers this table must keep. It records where the answerer stands, so
