@@ -312,7 +312,8 @@ const RULES: &[Rule] = &[
         &[
             "remote", "remotely", "hybrid", "onsite", "on site", "on-site", "in office",
             "in the office", "work from home", "wfh", "office", "relocate", "relocation",
-            "relocating", "willing to move", "move to",
+            "relocating", "willing to move", "move to", "remote work", "work remotely",
+            "working remotely", "open to remote", "open to hybrid",
         ],
         &[(C::Other, 1.0), (C::Summary, 0.5), (C::Contact, 0.5)],
         &["remote", "hybrid", "onsite", "office", "relocation"],

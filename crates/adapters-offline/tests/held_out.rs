@@ -1248,7 +1248,9 @@ const ROWS: &[Row] = &[
         &[DOES_NOT_SAY],
     ),
     // A tenth batch on a twelfth resume (the original service's JSON, a product designer),
-    // written before the answerer first saw the file, after every change above.
+    // written before the answerer first saw the file, after every change above: 29 of 30 on
+    // that first run (97 %). The miss, "open to remote work" on a resume that never says
+    // "open" or "work", was fixed afterwards.
     (
         YUKI,
         "What's her email?",
