@@ -24,6 +24,7 @@ const AMARA: &str = "amara-okonkwo-schulz.md";
 const CHIARA: &str = "chiara-bellandi.json";
 const RAFAEL: &str = "rafael-dominguez-ortega.pdf";
 const YUKI: &str = "yuki-tanaka.json";
+const MARGIT: &str = "margit-halvorsen.txt";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -1396,6 +1397,158 @@ const ROWS: &[Row] = &[
     (YUKI, "wht tols does she use?", &["Figma"], &[DOES_NOT_SAY]),
     (YUKI, "What is her name?", &["Yuki Tanaka"], &[DOES_NOT_SAY]),
     (YUKI, "Does she have a PhD?", &["does not"], &[]),
+    // An eleventh batch on a thirteenth resume (plain text, a learning designer), written
+    // before the answerer first saw the file, after every change above.
+    (
+        MARGIT,
+        "What is her email?",
+        &["margit.halvorsen@example.no"],
+        &[DOES_NOT_SAY],
+    ),
+    (MARGIT, "Phone?", &["+47 912 34 567"], &[DOES_NOT_SAY]),
+    (MARGIT, "Where does she live?", &["Bergen"], &[DOES_NOT_SAY]),
+    (
+        MARGIT,
+        "Where does she work now?",
+        &["Fjord Academy"],
+        &[DOES_NOT_SAY, "Nordlys"],
+    ),
+    (
+        MARGIT,
+        "What is her job title?",
+        &["Learning Experience Designer"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "Was she a teacher?",
+        &["Science Teacher"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "Which subjects did she teach?",
+        &["physics and chemistry"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "Does she know Articulate Storyline?",
+        &["Storyline"],
+        &[DOES_NOT_SAY],
+    ),
+    (MARGIT, "Has she used Docebo?", &["does not"], &[]),
+    (
+        MARGIT,
+        "Where did she study?",
+        &["University of Bergen"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "Does she have a master's degree?",
+        &["MA in Education"],
+        &[DOES_NOT_SAY],
+    ),
+    (MARGIT, "Is she certified?", &["CPTD"], &[DOES_NOT_SAY]),
+    (
+        MARGIT,
+        "What languages does she speak?",
+        &["Norwegian", "Swedish"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "How many years of experience does she have?",
+        &["since 2012"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "List every organisation she has worked for",
+        &["Fjord Academy", "Nordlys Learning", "Bergen Katedralskole"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "Where did she work before Fjord Academy?",
+        &["Nordlys Learning"],
+        &[DOES_NOT_SAY, "Fjord"],
+    ),
+    (
+        MARGIT,
+        "How did she improve course completion?",
+        &["54% to 81%"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "Does she manage anyone?",
+        &["Leads a small team"],
+        &[DOES_NOT_SAY],
+    ),
+    (MARGIT, "Does she know SCORM?", &["SCORM"], &[DOES_NOT_SAY]),
+    (
+        MARGIT,
+        "Which LMS has she used?",
+        &["Moodle"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "Is she open to remote work?",
+        &["fully remote"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "What's her notice period?",
+        &["three months"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "What's the weather in Bergen?",
+        &[DOES_NOT_SAY],
+        &["Fjord"],
+    ),
+    (
+        MARGIT,
+        "What are her hobbies?",
+        &["mountain hiking"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "Did she run any clubs?",
+        &["robotics club"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "What's her name?",
+        &["MARGIT HALVORSEN"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "wich tools does she use?",
+        &["Articulate 360"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        MARGIT,
+        "Has she worked with offshore workers?",
+        &["offshore workers"],
+        &[DOES_NOT_SAY],
+    ),
+    (MARGIT, "Does she have a PhD?", &["does not"], &[]),
+    (
+        MARGIT,
+        "Does she know instructional design models?",
+        &["ADDIE"],
+        &[DOES_NOT_SAY],
+    ),
 ];
 
 /// The share of right answers this table must keep. It records where the answerer stands, so
