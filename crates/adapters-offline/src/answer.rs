@@ -223,7 +223,7 @@ impl Answerer {
         corrections.sort_unstable();
         corrections.dedup();
         let known: HashSet<String> = corrections.iter().map(|(_, w)| w.clone()).collect();
-        let known_stems: HashSet<String> = vocabulary.iter().map(|w| text::stem(w)).collect();
+        let known_stems: HashSet<String> = vocabulary.iter().map(|w| text::term(w)).collect();
         Self {
             vocabulary,
             corrections,
@@ -301,7 +301,7 @@ impl Answerer {
     }
 
     fn closest_known(&self, word: &str) -> Option<String> {
-        if self.known.contains(word) || self.known_stems.contains(&text::stem(word)) {
+        if self.known.contains(word) || self.known_stems.contains(&text::term(word)) {
             return None;
         }
         let length = word.chars().count();
@@ -347,9 +347,9 @@ impl Answerer {
         }
 
         let route = intent::route(&words, &self.name_words);
-        let name_terms: HashSet<String> = self.name_words.iter().map(|w| text::stem(w)).collect();
+        let name_terms: HashSet<String> = self.name_words.iter().map(|w| text::term(w)).collect();
         let mut cue_terms: HashSet<String> =
-            route.cue_words.iter().map(|w| text::stem(w)).collect();
+            route.cue_words.iter().map(|w| text::term(w)).collect();
         let mut query = Query::new(&words, &route, &name_terms, &cue_terms);
         let mut focus = self.index.scores(&query.focus);
         let mut broad = self.index.scores(&query.broad);
@@ -535,7 +535,7 @@ impl Answerer {
                 .any(|t| self.index.doc_freq(&t) > 0);
             let mut known = cue_terms.clone();
             if expansion_found {
-                known.extend(route.narrow_cue_words.iter().map(|w| text::stem(w)));
+                known.extend(route.narrow_cue_words.iter().map(|w| text::term(w)));
             }
             self.coverage(&query.all, Some(&known)) >= MIN_COVERAGE
         } else {

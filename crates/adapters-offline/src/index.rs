@@ -143,7 +143,7 @@ mod tests {
     }
 
     fn query(words: &[&str]) -> Vec<(String, f32)> {
-        words.iter().map(|w| (text::stem(w), 1.0)).collect()
+        words.iter().map(|w| (text::term(w), 1.0)).collect()
     }
 
     fn sample() -> Index {

@@ -299,13 +299,18 @@ const RULES: &[Rule] = &[
             "people management", "people manager", "line manager", "line management",
             "direct reports", "manage a team", "managed a team", "lead a team", "led a team",
             "leads a team", "team lead", "leadership", "supervise", "supervised", "mentor",
-            "mentored", "mentoring",
+            "mentored", "mentoring", "manage", "manages", "managed", "managing", "management",
         ],
         &[(C::Experience, 1.0), (C::Volunteer, 1.0)],
         &[
             "led", "leads", "managed", "manages", "supervises", "supervised", "mentors",
             "mentored", "team", "reports",
         ],
+    ),
+    narrow(
+        &["lms", "learning management system", "learning platform", "learning platforms"],
+        &[(C::Skills, 1.0)],
+        &["lms", "moodle", "canvas", "blackboard", "docebo", "cornerstone", "totara", "brightspace"],
     ),
     // How and where someone works: facts say "Remote: hybrid", "Open to relocation".
     narrow(
@@ -346,7 +351,7 @@ const RULES: &[Rule] = &[
     narrow(
         &["master", "masters", "msc", "postgraduate"],
         &[(C::Education, 1.0)],
-        &["master", "msc"],
+        &["master", "msc", "ma", "meng", "mphil"],
     ),
     narrow(
         &["bachelor", "bachelors", "bsc", "undergraduate", "undergrad"],
@@ -533,7 +538,8 @@ const OFF_TOPIC_WORDS: &[&str] = &[
     "weather", "forecast", "temperature", "raining", "rain", "snow", "snowing", "sunny",
     "news", "headlines", "stock", "stocks", "bitcoin", "crypto", "recipe", "recipes", "cook",
     "joke", "jokes", "lyrics", "song", "songs", "movie", "movies", "traffic", "flight",
-    "flights", "lottery", "horoscope", "score of the game", "capital of", "population",
+    "flights", "lottery", "horoscope", "score of the game", "capital of", "population", "poem",
+    "poems", "poetry", "essay", "limerick", "haiku",
 ];
 
 /// The off-topic words of a question, to be checked against the resume's own vocabulary.

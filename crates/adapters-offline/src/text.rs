@@ -94,20 +94,40 @@ const COUNTRY_ADJECTIVES: &[(&str, &str)] = &[
     ("sweden", "swedish"), ("switzerland", "swiss"), ("ukraine", "ukrainian"),
 ];
 
-/// Index terms of a text: lower case, stop words dropped, countries as their adjectives,
-/// stemmed. Repeats are kept (term frequency matters to BM25).
+/// The past forms of the irregular verbs resumes use, so that "Which subjects did she teach?"
+/// meets "Taught physics": a stemmer only strips endings.
+#[rustfmt::skip]
+const IRREGULAR_PASTS: &[(&str, &str)] = &[
+    ("began", "begin"), ("begun", "begin"), ("bought", "buy"), ("brought", "bring"),
+    ("built", "build"), ("chose", "choose"), ("chosen", "choose"), ("drew", "draw"),
+    ("drawn", "draw"), ("drove", "drive"), ("driven", "drive"), ("flew", "fly"),
+    ("flown", "fly"), ("fought", "fight"), ("found", "find"), ("gave", "give"),
+    ("given", "give"), ("grew", "grow"), ("grown", "grow"), ("held", "hold"),
+    ("kept", "keep"), ("led", "lead"), ("made", "make"), ("met", "meet"), ("paid", "pay"),
+    ("ran", "run"), ("sent", "send"), ("sold", "sell"), ("spent", "spend"), ("spoke", "speak"),
+    ("spoken", "speak"), ("taught", "teach"), ("thought", "think"), ("took", "take"),
+    ("taken", "take"), ("understood", "understand"), ("won", "win"), ("wrote", "write"),
+    ("written", "write"),
+];
+
+/// Index terms of a text: lower case, stop words dropped, countries as their adjectives and
+/// irregular pasts as their verbs, stemmed. Repeats are kept (term frequency matters to BM25).
 pub(crate) fn terms(text: &str) -> Vec<String> {
     lower_words(text)
         .into_iter()
         .filter(|w| !is_stop_word(w) && w.chars().any(char::is_alphanumeric))
-        .map(|w| {
-            let word = COUNTRY_ADJECTIVES
-                .iter()
-                .find(|(country, _)| *country == w)
-                .map_or(w.as_str(), |(_, adjective)| adjective);
-            stem(word)
-        })
+        .map(|w| term(&w))
         .collect()
+}
+
+/// The index term of one lower-case word, as [`terms`] makes it.
+pub(crate) fn term(word: &str) -> String {
+    let base = COUNTRY_ADJECTIVES
+        .iter()
+        .chain(IRREGULAR_PASTS)
+        .find(|(form, _)| *form == word)
+        .map_or(word, |(_, base)| base);
+    stem(base)
 }
 
 /// The English stem of a word (Snowball's stemmer, the Porter2 algorithm), applied the same way
@@ -168,6 +188,12 @@ mod tests {
             stem("kubernetes"),
             stem("Kubernetes".to_lowercase().as_str())
         );
+    }
+
+    #[test]
+    fn an_irregular_past_meets_its_verb() {
+        assert_eq!(terms("taught"), terms("teach"));
+        assert_eq!(terms("Led the team"), terms("lead team"));
     }
 
     #[test]

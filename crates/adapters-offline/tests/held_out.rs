@@ -1398,7 +1398,10 @@ const ROWS: &[Row] = &[
     (YUKI, "What is her name?", &["Yuki Tanaka"], &[DOES_NOT_SAY]),
     (YUKI, "Does she have a PhD?", &["does not"], &[]),
     // An eleventh batch on a thirteenth resume (plain text, a learning designer), written
-    // before the answerer first saw the file, after every change above.
+    // before the answerer first saw the file, after every change above: 26 of 30 on that
+    // first run (87 %). Missed: "teach" for "Taught" (an irregular verb; the plain-text reader
+    // also kept a wrapped summary line as two facts), "master's" for an "MA" (the answer named
+    // only the MSc), "manage anyone", and "LMS" for Moodle; fixed afterwards.
     (
         MARGIT,
         "What is her email?",

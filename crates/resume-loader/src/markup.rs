@@ -65,6 +65,7 @@ fn parse_lines(text: &str, laid_out: bool) -> Resume {
         }
         if facts.in_contact_section() {
             for fact in crate::contact::contact_facts(trimmed) {
+                facts.open_line = false;
                 facts.push(fact);
             }
         }
@@ -87,6 +88,9 @@ struct Facts {
     /// 2021)"), so they read on their own.
     dated_context: bool,
     context: Option<String>,
+    /// Plain text: the last line fact still open to a wrapped continuation ("Nine years of"
+    /// then "teaching, four of …" on the next line).
+    open_line: bool,
 }
 
 impl Facts {
@@ -99,6 +103,7 @@ impl Facts {
             item: None,
             dated_context: false,
             context: None,
+            open_line: false,
         }
     }
 
@@ -109,6 +114,7 @@ impl Facts {
     }
 
     fn flush(&mut self) {
+        self.open_line = false;
         if let Some(item) = self.item.take() {
             let item = match &self.context {
                 Some(context) if !item.is_empty() => format!("{context}: {item}"),
@@ -138,8 +144,20 @@ impl Facts {
     }
 
     fn line_fact(&mut self, line: &str) {
-        self.flush();
         let fact = clean(line);
+        // A line that starts in lower case after one that did not end a sentence is the rest
+        // of it, wrapped by the author's editor.
+        if self.open_line
+            && fact.starts_with(char::is_lowercase)
+            && let Some(last) = self.current.as_mut().and_then(|s| s.facts.last_mut())
+            && !last.ends_with(['.', '!', '?', ':'])
+        {
+            last.push(' ');
+            last.push_str(&fact);
+            return;
+        }
+        self.flush();
+        self.open_line = true;
         if self.dated_context && fact.chars().count() <= 150 && has_year(&fact) {
             self.context = Some(fact.clone());
         }

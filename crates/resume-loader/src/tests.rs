@@ -290,6 +290,23 @@ fn pdf_text_joins_a_wrapped_date_range_and_knows_catch_all_headings() {
     );
 }
 
+#[test]
+fn plain_text_joins_a_line_its_author_wrapped() {
+    let source = "Ada Example\nTeacher\n\nSUMMARY\nNine years of\nteaching, four of design.\n\
+                  Measures learning.\nnot a continuation after a full stop\n";
+
+    let resume = parse_resume(source.as_bytes(), FormatHint::Text).unwrap();
+
+    assert_eq!(
+        section(&resume, "SUMMARY"),
+        [
+            "Nine years of teaching, four of design.",
+            "Measures learning.",
+            "not a continuation after a full stop"
+        ]
+    );
+}
+
 /// A cheap stand-in for the fuzzer: many odd inputs through every format, none may panic.
 #[test]
 fn odd_inputs_never_panic() {
