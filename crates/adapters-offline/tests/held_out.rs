@@ -25,6 +25,7 @@ const CHIARA: &str = "chiara-bellandi.json";
 const RAFAEL: &str = "rafael-dominguez-ortega.pdf";
 const YUKI: &str = "yuki-tanaka.json";
 const MARGIT: &str = "margit-halvorsen.txt";
+const KWAME: &str = "kwame-asante-two-columns.docx";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -1550,6 +1551,178 @@ const ROWS: &[Row] = &[
         MARGIT,
         "Does she know instructional design models?",
         &["ADDIE"],
+        &[DOES_NOT_SAY],
+    ),
+    // A twelfth batch on a fourteenth resume (DOCX laid out in two columns, as CV templates
+    // do, an SRE), written before the answerer first saw the file, after every change above.
+    (
+        KWAME,
+        "What is his email?",
+        &["kwame.asante@example.de"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "What's his phone number?",
+        &["+49 170 555 4821"],
+        &[DOES_NOT_SAY],
+    ),
+    (KWAME, "Where is he located?", &["Berlin"], &[DOES_NOT_SAY]),
+    (
+        KWAME,
+        "Where does he work now?",
+        &["Spree Payments"],
+        &[DOES_NOT_SAY, "StreamKiosk"],
+    ),
+    (
+        KWAME,
+        "What's his current title?",
+        &["Staff Site Reliability Engineer"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "Does he know Kubernetes?",
+        &["Kubernetes"],
+        &[DOES_NOT_SAY],
+    ),
+    (KWAME, "Has he used Nomad?", &["does not"], &[]),
+    (
+        KWAME,
+        "Which monitoring tools does he use?",
+        &["Prometheus"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "Which cloud providers has he worked with?",
+        &["AWS"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "Where did he study?",
+        &["Kwame Nkrumah University"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "What did he study?",
+        &["Computer Engineering"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "Is he certified in Kubernetes?",
+        &["CKA"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "What languages does he speak?",
+        &["German", "Twi"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "How many years of experience does he have?",
+        &["since 2014"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "List all companies he has worked for",
+        &["Spree Payments", "StreamKiosk", "Ghana Data Hosting"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "Where did he work before StreamKiosk?",
+        &["Ghana Data Hosting"],
+        &[DOES_NOT_SAY, "Spree"],
+    ),
+    (
+        KWAME,
+        "What did he do after Ghana Data Hosting?",
+        &["StreamKiosk"],
+        &[DOES_NOT_SAY, "Spree"],
+    ),
+    (
+        KWAME,
+        "What availability did he reach?",
+        &["99.99%"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "How much did he save on AWS?",
+        &["38%"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "Is he on call?",
+        &["on call one week in six"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "Does he need a visa?",
+        &["EU Blue Card"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "Is he open to remote work?",
+        &["fully remote"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "What's the weather in Berlin?",
+        &[DOES_NOT_SAY],
+        &["Spree"],
+    ),
+    (
+        KWAME,
+        "What are his hobbies?",
+        &["football coaching"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "Does he program in Go?",
+        &["Go, Python"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "Has he worked in the Netherlands?",
+        &["StreamKiosk"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "wat is his github?",
+        &["github.com/kwame-asante-example"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "What is his name?",
+        &["Kwame Asante"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        KWAME,
+        "Does he have a master's degree?",
+        &["BSc Computer Engineering"],
+        &[],
+    ),
+    (
+        KWAME,
+        "Does he do post-mortems?",
+        &["post-mortems"],
         &[DOES_NOT_SAY],
     ),
 ];
