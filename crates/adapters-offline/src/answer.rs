@@ -474,12 +474,37 @@ impl Answerer {
     ) -> (Vec<f32>, bool) {
         let mut scores: Vec<f32> = Vec::with_capacity(focus.len());
         let mut routed_hit = false;
-        for (i, info) in self.info.iter().enumerate() {
-            let mut weight = info
-                .categories
+        let route_weight = |info: &FactInfo| {
+            info.categories
                 .iter()
                 .map(|c| route.weight(*c))
-                .fold(0.0, f32::max);
+                .fold(0.0, f32::max)
+        };
+        // "What availability did he reach?": a cue ("reach") routes to contact details, but
+        // the question's own word is matched only by a fact elsewhere. What the question names
+        // wins over where its cue points, unless a narrow cue named the thing itself.
+        let routed_match = self
+            .info
+            .iter()
+            .enumerate()
+            .any(|(i, info)| route_weight(info) > 0.0 && score_of(focus, i) > 0.0);
+        let best_elsewhere = self
+            .info
+            .iter()
+            .enumerate()
+            .filter(|(_, info)| route_weight(info) == 0.0)
+            .map(|(i, _)| score_of(focus, i))
+            .fold(0.0, f32::max);
+        let follow_route = routed_match
+            || !route.focus_expansions.is_empty()
+            || query.focus.is_empty()
+            || best_elsewhere < MIN_MATCH_SCORE;
+        for (i, info) in self.info.iter().enumerate() {
+            let mut weight = if follow_route {
+                route_weight(info)
+            } else {
+                0.0
+            };
             let headline = info.entry == i && !info.ranges.is_empty();
             // "Where has she worked?" asks for the roles, not every detail of each.
             if query.focus.is_empty() && !headline && info.is_role() {

@@ -273,7 +273,7 @@ const RULES: &[Rule] = &[
     narrow(
         &["cloud", "devops", "infrastructure", "infra"],
         &[(C::Skills, 1.0)],
-        &["cloud", "devops"],
+        &["cloud", "devops", "aws", "azure", "gcp", "google cloud", "oci", "digitalocean"],
     ),
     narrow(
         &["framework", "frameworks", "library", "libraries"],
@@ -311,6 +311,15 @@ const RULES: &[Rule] = &[
         &["lms", "learning management system", "learning platform", "learning platforms"],
         &[(C::Skills, 1.0)],
         &["lms", "moodle", "canvas", "blackboard", "docebo", "cornerstone", "totara", "brightspace"],
+    ),
+    // The right to work: "Work permit: EU Blue Card", "Citizenship", "Visa".
+    narrow(
+        &[
+            "visa", "visas", "work permit", "sponsorship", "sponsor", "right to work",
+            "work authorization", "work authorisation", "citizenship", "citizen", "blue card",
+        ],
+        &[(C::Other, 1.0), (C::Summary, 0.5), (C::Contact, 0.5)],
+        &["visa", "permit", "citizen", "citizenship", "authorization", "authorisation", "blue card"],
     ),
     // How and where someone works: facts say "Remote: hybrid", "Open to relocation".
     narrow(

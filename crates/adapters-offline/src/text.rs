@@ -94,6 +94,27 @@ const COUNTRY_ADJECTIVES: &[(&str, &str)] = &[
     ("sweden", "swedish"), ("switzerland", "swiss"), ("ukraine", "ukrainian"),
 ];
 
+/// Cities resumes name, and the country (as its adjective) each is in, so that "worked in the
+/// Netherlands" finds a role in Amsterdam. The city stays a term of its own as well.
+#[rustfmt::skip]
+const CITY_COUNTRIES: &[(&str, &str)] = &[
+    ("aarhus", "danish"), ("amsterdam", "dutch"), ("athens", "greek"), ("barcelona", "spanish"),
+    ("beijing", "chinese"), ("bengaluru", "indian"), ("bangalore", "indian"), ("bergen", "norwegian"),
+    ("berlin", "german"), ("brussels", "belgian"), ("bucharest", "romanian"), ("budapest", "hungarian"),
+    ("cairo", "egyptian"), ("copenhagen", "danish"), ("cork", "irish"), ("delhi", "indian"),
+    ("dublin", "irish"), ("frankfurt", "german"), ("gdansk", "polish"), ("geneva", "swiss"),
+    ("gothenburg", "swedish"), ("hamburg", "german"), ("helsinki", "finnish"), ("krakow", "polish"),
+    ("kyiv", "ukrainian"), ("lagos", "nigerian"), ("lisbon", "portuguese"), ("lodz", "polish"),
+    ("lyon", "french"), ("madrid", "spanish"), ("melbourne", "australian"), ("milan", "italian"),
+    ("montreal", "canadian"), ("mumbai", "indian"), ("munich", "german"), ("nairobi", "kenyan"),
+    ("osaka", "japanese"), ("oslo", "norwegian"), ("paris", "french"), ("porto", "portuguese"),
+    ("prague", "czech"), ("rome", "italian"), ("rotterdam", "dutch"), ("seville", "spanish"),
+    ("shanghai", "chinese"), ("stockholm", "swedish"), ("sydney", "australian"),
+    ("tokyo", "japanese"), ("toronto", "canadian"), ("trondheim", "norwegian"),
+    ("utrecht", "dutch"), ("valencia", "spanish"), ("vancouver", "canadian"),
+    ("vienna", "austrian"), ("vilnius", "lithuanian"), ("warsaw", "polish"), ("zurich", "swiss"),
+];
+
 /// The past forms of the irregular verbs resumes use, so that "Which subjects did she teach?"
 /// meets "Taught physics": a stemmer only strips endings.
 #[rustfmt::skip]
@@ -111,13 +132,20 @@ const IRREGULAR_PASTS: &[(&str, &str)] = &[
 ];
 
 /// Index terms of a text: lower case, stop words dropped, countries as their adjectives and
-/// irregular pasts as their verbs, stemmed. Repeats are kept (term frequency matters to BM25).
+/// irregular pasts as their verbs, stemmed; a known city adds its country. Repeats are kept
+/// (term frequency matters to BM25).
 pub(crate) fn terms(text: &str) -> Vec<String> {
-    lower_words(text)
+    let mut out = Vec::new();
+    for word in lower_words(text)
         .into_iter()
         .filter(|w| !is_stop_word(w) && w.chars().any(char::is_alphanumeric))
-        .map(|w| term(&w))
-        .collect()
+    {
+        if let Some((_, country)) = CITY_COUNTRIES.iter().find(|(city, _)| *city == word) {
+            out.push(stem(country));
+        }
+        out.push(term(&word));
+    }
+    out
 }
 
 /// The index term of one lower-case word, as [`terms`] makes it.
@@ -194,6 +222,12 @@ mod tests {
     fn an_irregular_past_meets_its_verb() {
         assert_eq!(terms("taught"), terms("teach"));
         assert_eq!(terms("Led the team"), terms("lead team"));
+    }
+
+    #[test]
+    fn a_city_adds_its_country() {
+        assert_eq!(terms("Amsterdam"), vec![stem("dutch"), stem("amsterdam")]);
+        assert!(terms("the Netherlands").contains(&stem("dutch")));
     }
 
     #[test]
