@@ -15,20 +15,41 @@ use tokio::time::Instant;
 use crate::failure::{Failure, clean_provider_text, network_cause};
 use crate::wire::{self, Chunk, ErrorBody};
 
-/// The whole-call deadline and the silence limit, shared by every wait of one call.
+/// The time limits of one call: the silence limit for every wait, the last-resort deadline of
+/// the whole call, and, within one attempt until its first token, the first-token deadline.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     deadline: Instant,
-    timeout: Duration,
+    max_answer: Duration,
     stall: Duration,
+    /// Set for an attempt that has not yet given its first token.
+    first_token: Option<(Instant, Duration)>,
 }
 
 impl Limits {
-    pub(crate) fn start(timeout: Duration, stall: Duration) -> Self {
+    /// The limits of a call starting now.
+    pub(crate) fn start(max_answer: Duration, stall: Duration) -> Self {
         Self {
-            deadline: Instant::now() + timeout,
-            timeout,
+            deadline: Instant::now() + max_answer,
+            max_answer,
             stall,
+            first_token: None,
+        }
+    }
+
+    /// The limits of one attempt starting now, which must give its first token within `wait`.
+    pub(crate) fn attempt(&self, wait: Duration) -> Self {
+        Self {
+            first_token: Some((Instant::now() + wait, wait)),
+            ..*self
+        }
+    }
+
+    /// The limits once tokens flow: silence and the last resort only.
+    pub(crate) fn streaming(&self) -> Self {
+        Self {
+            first_token: None,
+            ..*self
         }
     }
 
@@ -36,22 +57,40 @@ impl Limits {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
-    /// Runs `future` until it ends, the silence limit passes, or the deadline does.
+    /// Runs `future` until it ends, or the silence limit, the first-token deadline or the
+    /// last resort passes.
     pub(crate) async fn bound<F: Future>(&self, future: F) -> Result<F::Output, Failure> {
         let silent_at = Instant::now() + self.stall;
-        let limit = silent_at.min(self.deadline);
+        let limit = self
+            .first_token
+            .map_or(self.deadline, |(at, _)| at.min(self.deadline))
+            .min(silent_at);
         tokio::time::timeout_at(limit, future)
             .await
-            .map_err(|_| self.expired(silent_at))
+            .map_err(|_| self.expired(limit))
     }
 
-    fn expired(&self, silent_at: Instant) -> Failure {
-        if self.deadline <= silent_at {
-            Failure::Deadline {
-                limit: self.timeout,
+    /// Runs `future` until it ends or the first-token deadline (or the last resort) passes;
+    /// silence is left to the reads inside it, which keep-alive bytes reset.
+    pub(crate) async fn bound_first<F: Future>(&self, future: F) -> Result<F::Output, Failure> {
+        let limit = self
+            .first_token
+            .map_or(self.deadline, |(at, _)| at.min(self.deadline));
+        tokio::time::timeout_at(limit, future)
+            .await
+            .map_err(|_| self.expired(limit))
+    }
+
+    /// Which limit a wait that ended at `limit` ran into.
+    fn expired(&self, limit: Instant) -> Failure {
+        match self.first_token {
+            Some((at, wait)) if at == limit && at < self.deadline => {
+                Failure::FirstToken { limit: wait }
             }
-        } else {
-            Failure::Silent { after: self.stall }
+            _ if self.deadline == limit => Failure::Deadline {
+                limit: self.max_answer,
+            },
+            _ => Failure::Silent { after: self.stall },
         }
     }
 }

@@ -84,6 +84,7 @@ impl OpenRouterLlm {
         }
         for (name, value) in [
             ("LLM_TIMEOUT", config.timeout),
+            ("LLM_MAX_ANSWER_SECONDS", config.max_answer),
             ("the stall timeout", config.stall_timeout),
         ] {
             if value.is_zero() {
@@ -148,10 +149,12 @@ impl OpenRouterLlm {
             return Ok(stream::iter(events.into_iter().map(Ok)).boxed());
         }
 
-        let mut reader = AnswerReader::new(response, limits, Arc::clone(&inner.secret));
-        let first = reader
-            .next_event()
-            .await?
+        // The reads are bounded by silence and the last resort; the first delta also by the
+        // attempt's first-token deadline.
+        let mut reader = AnswerReader::new(response, limits.streaming(), Arc::clone(&inner.secret));
+        let first = limits
+            .bound_first(reader.next_event())
+            .await??
             .ok_or_else(|| Failure::BadReply("the stream ended without any event".to_owned()))?;
         let model = model.to_owned();
         let rest = stream::unfold(Some(reader), move |state| {
@@ -245,15 +248,17 @@ impl LlmPort for OpenRouterLlm {
     /// retryable failures (429, 408, 5xx, silence, network, unusable or empty replies), waiting
     /// `backoff_base · 2^n` or the provider's `Retry-After` (up to `retry_after_cap`) between
     /// tries. 401 and 402 stop at once (no model can help); other 4xx skip to the next model.
-    /// Everything happens before the first delta is handed on, so an answer never repeats; the
-    /// whole call, answer included, ends by `timeout`.
+    /// Everything happens before the first delta is handed on, so an answer never repeats. Each
+    /// attempt must reach its first token within `timeout`; once tokens flow, only silence
+    /// (`stall_timeout`) and the provider's token limit end the answer, and `max_answer` is
+    /// the last resort for the whole call.
     ///
     /// # Errors
     /// [`LlmError::RateLimited`] when the last failure was a 429, [`LlmError::Provider`]
     /// otherwise, with a message saying what failed and what to check.
     async fn stream_answer(&self, request: LlmRequest) -> Result<LlmStream, LlmError> {
         let config = &self.inner.config;
-        let limits = Limits::start(config.timeout, config.stall_timeout);
+        let limits = Limits::start(config.max_answer, config.stall_timeout);
         let messages = wire::messages(&request);
         let models: Vec<&str> = std::iter::once(config.model.as_str())
             .chain(config.fallback_models.iter().map(String::as_str))
@@ -274,7 +279,8 @@ impl LlmPort for OpenRouterLlm {
             loop {
                 tracing::debug!(model, attempt, "LLM request");
                 attempts += 1;
-                let failure = match self.attempt(model, body.clone(), limits).await {
+                let attempt_limits = limits.attempt(config.timeout);
+                let failure = match self.attempt(model, body.clone(), attempt_limits).await {
                     Ok(stream) => return Ok(stream),
                     Err(failure) => failure,
                 };

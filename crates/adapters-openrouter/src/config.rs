@@ -13,9 +13,16 @@ pub const OPENROUTER_BASE_URL: &str = "https://openrouter.ai/api/v1";
 /// The model asked for by default (`LLM_MODEL`): a free one, so a new key works without credits.
 pub const DEFAULT_MODEL: &str = "meta-llama/llama-3.2-3b-instruct:free";
 
-/// Whole-call limit by default (`LLM_TIMEOUT`): a minute covers a long answer from a slow free
-/// model, and a visitor waiting longer has given up anyway.
+/// Wait for the first token of each attempt by default (`LLM_TIMEOUT`): a minute covers a cold
+/// free model or a local one loading its weights; a visitor waiting longer for a first word has
+/// given up anyway.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The last resort for one whole call by default (`LLM_MAX_ANSWER_SECONDS`). Once tokens flow,
+/// silence (`LLM_STALL_TIMEOUT`) and the token limit end an answer, not a clock: a local model
+/// on a CPU at 5 tokens/s needs over three minutes for 1,000 tokens. Ten minutes only stops a
+/// model that streams for ever.
+pub const DEFAULT_MAX_ANSWER: Duration = Duration::from_secs(600);
 
 /// Retries per model by default (`LLM_MAX_RETRIES`): with 1, 2, 4 s of backoff they ride out a
 /// short outage and still fit well inside the whole-call limit.
@@ -56,10 +63,15 @@ pub struct OpenRouterConfig {
     #[serde(rename = "llm_fallback_models")]
     #[serde_as(as = "CommaList")]
     pub fallback_models: Vec<String>,
-    /// Limit on the whole call: retries, backoff and the streamed answer up to its end.
+    /// How long each attempt may take to its first token (connecting, the reply's head, and the
+    /// first delta); a miss is retried like any timeout.
     #[serde(rename = "llm_timeout")]
     #[serde_as(as = "Seconds<3600>")]
     pub timeout: Duration,
+    /// Limit on the whole call, retries and the streamed answer included: the last resort.
+    #[serde(rename = "llm_max_answer_seconds")]
+    #[serde_as(as = "Seconds<86400>")]
+    pub max_answer: Duration,
     /// Retries per model after the first attempt.
     #[serde(rename = "llm_max_retries")]
     #[serde_as(as = "Bounded<0, 10>")]
@@ -106,6 +118,7 @@ impl OpenRouterConfig {
             model: model.into(),
             fallback_models: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
+            max_answer: DEFAULT_MAX_ANSWER,
             max_retries: DEFAULT_MAX_RETRIES,
             backoff_base: DEFAULT_BACKOFF_BASE,
             retry_after_cap: DEFAULT_RETRY_AFTER_CAP,

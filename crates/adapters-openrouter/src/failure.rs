@@ -28,7 +28,9 @@ pub(crate) enum Failure {
     },
     /// No byte arrived for `stall_timeout`.
     Silent { after: Duration },
-    /// The whole-call limit ran out.
+    /// An attempt gave no first token within `LLM_TIMEOUT`.
+    FirstToken { limit: Duration },
+    /// The last resort for the whole call (`LLM_MAX_ANSWER_SECONDS`) ran out.
     Deadline { limit: Duration },
     /// The connection failed or broke.
     Network(String),
@@ -65,6 +67,7 @@ impl Failure {
             },
             Failure::Deadline { .. } => Next::Stop,
             Failure::Silent { .. }
+            | Failure::FirstToken { .. }
             | Failure::Network(_)
             | Failure::BadReply(_)
             | Failure::ProviderError { .. } => Next::Retry,
@@ -142,8 +145,12 @@ impl Failure {
                 "{cut}the provider sent nothing for {}; it may be overloaded",
                 seconds(*after)
             ),
+            Failure::FirstToken { limit } => format!(
+                "the provider began no answer within LLM_TIMEOUT ({})",
+                seconds(*limit)
+            ),
             Failure::Deadline { limit } => format!(
-                "{cut}no complete answer within LLM_TIMEOUT ({})",
+                "{cut}no complete answer within LLM_MAX_ANSWER_SECONDS ({})",
                 seconds(*limit)
             ),
             Failure::Network(cause) if mid_answer => {
@@ -337,6 +344,13 @@ mod tests {
         for code in [400, 403, 404, 422] {
             assert_eq!(status(code).next(), Next::OtherModel, "{code}");
         }
+    }
+
+    #[test]
+    fn a_missed_first_token_is_retried_and_the_last_resort_is_final() {
+        let limit = Duration::from_secs(1);
+        assert_eq!(Failure::FirstToken { limit }.next(), Next::Retry);
+        assert_eq!(Failure::Deadline { limit }.next(), Next::Stop);
     }
 
     #[test]

@@ -29,6 +29,7 @@ fn config(fake: &FakeLlmHandle) -> OpenRouterConfig {
         model: "test/primary".to_owned(),
         fallback_models: Vec::new(),
         timeout: Duration::from_secs(5),
+        max_answer: Duration::from_secs(30),
         max_retries: 3,
         backoff_base: Duration::from_millis(5),
         retry_after_cap: Duration::from_secs(2),
@@ -364,20 +365,22 @@ async fn unreachable_server_is_a_network_error() {
 // ---- faults mid-answer -----------------------------------------------------------------
 
 #[tokio::test]
-async fn hang_ends_in_the_whole_call_timeout() {
+async fn a_hang_is_cut_at_the_first_token_timeout_and_retried() {
     let fake = fake(FakeLlm::builder().always(Fault::Hang)).await;
     let mut config = config(&fake);
-    config.timeout = Duration::from_millis(600);
+    config.timeout = Duration::from_millis(300);
     config.stall_timeout = Duration::from_secs(2);
+    let retries = config.max_retries;
     let llm = adapter(config);
 
     let started = std::time::Instant::now();
     let error = ask(&llm).await.unwrap_err();
 
-    assert!(started.elapsed() >= Duration::from_millis(600));
+    // Each attempt waited its whole first-token limit, and the full retry ladder was taken.
+    assert!(started.elapsed() >= Duration::from_millis(300) * (retries + 1));
     let message = provider_message(&error);
     assert!(message.contains("LLM_TIMEOUT"), "{message}");
-    assert_eq!(fake.request_count(), 1);
+    assert_eq!(fake.request_count(), retries as usize + 1);
     assert!(fake.wait_for_closed_early(1, PATIENCE).await);
 }
 
@@ -417,8 +420,33 @@ async fn stall_mid_stream_is_cut_after_the_partial_answer() {
     assert!(fake.wait_for_closed_early(1, PATIENCE).await);
 }
 
+/// A slow local model: it starts within `LLM_TIMEOUT` and then streams, at a steady pace, for
+/// far longer than `LLM_TIMEOUT`. Only silence or the last resort may cut it.
 #[tokio::test]
-async fn whole_call_timeout_cuts_a_slow_answer() {
+async fn a_steady_answer_longer_than_the_first_token_timeout_is_not_cut() {
+    let answer = "word ".repeat(40);
+    let fake = fake(
+        FakeLlm::builder()
+            .answer(answer.clone())
+            .token_delay(Duration::from_millis(40)),
+    )
+    .await;
+    let mut config = config(&fake);
+    config.timeout = Duration::from_millis(300);
+    let llm = adapter(config);
+
+    let started = std::time::Instant::now();
+    let outcome = ask(&llm).await.unwrap();
+
+    assert!(started.elapsed() > Duration::from_millis(300) * 2);
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert!(outcome.finished.is_some());
+    assert_eq!(outcome.text().trim(), answer.trim());
+    assert_eq!(fake.request_count(), 1);
+}
+
+#[tokio::test]
+async fn the_last_resort_cuts_an_answer_that_streams_for_ever() {
     let fake = fake(
         FakeLlm::builder()
             .answer("word ".repeat(50))
@@ -426,7 +454,7 @@ async fn whole_call_timeout_cuts_a_slow_answer() {
     )
     .await;
     let mut config = config(&fake);
-    config.timeout = Duration::from_millis(700);
+    config.max_answer = Duration::from_millis(700);
     let llm = adapter(config);
 
     let outcome = ask(&llm).await.unwrap();
@@ -434,7 +462,7 @@ async fn whole_call_timeout_cuts_a_slow_answer() {
     assert!(!outcome.deltas.is_empty());
     assert!(outcome.finished.is_none());
     let message = provider_message(outcome.error.as_ref().unwrap());
-    assert!(message.contains("LLM_TIMEOUT"), "{message}");
+    assert!(message.contains("LLM_MAX_ANSWER_SECONDS"), "{message}");
     assert!(fake.wait_for_closed_early(1, PATIENCE).await);
 }
 

@@ -266,3 +266,47 @@ async fn a_hanging_provider_is_cut_and_retried_without_blocking_other_clients() 
     assert_eq!(fake.request_count(), 3);
     finish(app, db, fake).await;
 }
+
+/// A slow self-hosted model (5–15 tokens/s): it starts within `LLM_TIMEOUT`, then streams at a
+/// steady pace for several times `LLM_TIMEOUT`. The answer reaches the visitor whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_steady_answer_longer_than_llm_timeout_is_not_cut() {
+    let answer = "Maya has led platform teams for six years. ".repeat(4);
+    let fake = FakeLlm::builder()
+        .answer(answer.clone())
+        .token_delay(Duration::from_millis(40))
+        .spawn()
+        .await
+        .unwrap();
+    let Some(db) = TestDb::new(Backend::Sqlite).await else {
+        return;
+    };
+    let base_url = fake.base_url();
+    let app = TestApp::spawn(
+        settings(
+            &db.url,
+            &[
+                ("OPENROUTER_API_KEY", SECRET_KEY),
+                ("LLM_BASE_URL", &base_url),
+                ("LLM_TIMEOUT", "0.5"),
+                ("LLM_STALL_TIMEOUT", "1"),
+            ],
+        ),
+        None,
+    )
+    .await;
+    let mut ws = app.connect(None).await;
+    session_of(&mut ws).await;
+    let started = std::time::Instant::now();
+    let exchange = ws.ask("How long has she led teams?").await;
+
+    assert!(
+        started.elapsed() > Duration::from_secs(1),
+        "the answer was not slow"
+    );
+    assert_eq!(exchange.response["finish_reason"], "stop");
+    assert_eq!(exchange.response["response"], answer.as_str());
+    assert_eq!(exchange.deltas.concat(), answer);
+    assert_eq!(fake.request_count(), 1);
+    finish(app, db, fake).await;
+}
