@@ -33,8 +33,8 @@ const QUESTION_STORE_RETRIES: u32 = 1;
 /// fifth or so; the slack keeps honest answers whole while still bounding one that ignores it.
 const RESPONSE_TOKEN_SLACK_DIVISOR: u32 = 4;
 
-/// Tunables of the use case. The budget is read from the configuration
-/// ([`PromptBudget`] derives `Deserialize`); the store retries are fixed.
+/// Tunables of the use case, read straight from the configuration: the budget's settings
+/// (`MAX_CONTEXT_TOKENS`, `MAX_RESPONSE_TOKENS`); the store retries are fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChatSettings {
     pub budget: PromptBudget,
@@ -42,6 +42,18 @@ pub struct ChatSettings {
     pub answer_store_retries: u32,
     /// Wait before the first retry; doubled after each.
     pub answer_store_backoff: Duration,
+}
+
+impl<'de> serde::Deserialize<'de> for ChatSettings {
+    /// The budget is read from the same fields (not nested), the rest keeps its defaults. It
+    /// hands the deserializer on rather than flattening, so a bad value still names its field.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let budget = PromptBudget::deserialize(deserializer)?;
+        Ok(Self {
+            budget,
+            ..Self::default()
+        })
+    }
 }
 
 impl Default for ChatSettings {

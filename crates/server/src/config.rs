@@ -3,7 +3,7 @@
 //! of the original service.
 //!
 //! The `config` crate layers the sources into one table; each owner's type is then deserialised
-//! from that table by itself — the chat use case's [`PromptBudget`], the socket's [`WsSettings`],
+//! from that table by itself — the chat use case's [`ChatSettings`], the socket's [`WsSettings`],
 //! the edge's [`LimitSettings`], the model adapter's [`OpenRouterConfig`], the storage's
 //! [`ConnectOptions`], and the few settings of the server itself below. Each field is named by
 //! its variable and typed (a `Duration`, a bounded number, a list of IP addresses), with its
@@ -22,7 +22,6 @@ use api_actix::{LimitSettings, WsSettings};
 use config::{Config, Environment, File, FileFormat, Map, Value, ValueKind};
 use config_values::{Bounded, Seconds};
 use domain::ChatSettings;
-use domain::prompt::PromptBudget;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -260,22 +259,20 @@ impl Settings {
         let database = section::<DatabaseSection>(&table, &mut problems);
         let storage = section::<ConnectOptions>(&table, &mut problems);
         let model = section::<OpenRouterConfig>(&table, &mut problems);
-        let budget = section::<PromptBudget>(&table, &mut problems);
+        let chat = section::<ChatSettings>(&table, &mut problems);
         let socket = section::<WsSettings>(&table, &mut problems);
         let limits = section::<LimitSettings>(&table, &mut problems);
-        if let Some(Err(problem)) = budget.as_ref().map(PromptBudget::check) {
+        if let Some(Err(problem)) = chat.as_ref().map(|c| c.budget.check()) {
             problems.push(problem);
         }
-        match (
-            server, log, database, storage, model, budget, socket, limits,
-        ) {
+        match (server, log, database, storage, model, chat, socket, limits) {
             (
                 Some(server),
                 Some(log),
                 Some(database),
                 Some(storage),
                 Some(model),
-                Some(budget),
+                Some(chat),
                 Some(socket),
                 Some(limits),
             ) if problems.is_empty() => Ok(Self {
@@ -284,10 +281,7 @@ impl Settings {
                 database_url: database.database_url,
                 storage,
                 model,
-                chat: ChatSettings {
-                    budget,
-                    ..ChatSettings::default()
-                },
+                chat,
                 socket,
                 limits,
             }),
@@ -598,7 +592,7 @@ mod tests {
             field_names::<DatabaseSection>(),
             field_names::<ConnectOptions>(),
             field_names::<OpenRouterConfig>(),
-            field_names::<PromptBudget>(),
+            field_names::<ChatSettings>(),
             field_names::<WsSettings>(),
             field_names::<LimitSettings>(),
         ]
