@@ -32,6 +32,7 @@ const RAFAEL: &str = "rafael-dominguez-ortega.pdf";
 const YUKI: &str = "yuki-tanaka.json";
 const MARGIT: &str = "margit-halvorsen.txt";
 const KWAME: &str = "kwame-asante-two-columns.docx";
+const HAMID: &str = "hamid-rahimi.md";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -1732,6 +1733,178 @@ const ROWS: &[Row] = &[
         KWAME,
         "Does he do post-mortems?",
         &["post-mortems"],
+        &[DOES_NOT_SAY],
+    ),
+    // A thirteenth batch on a fifteenth resume (Markdown with bold role lines and a skills
+    // table, an ML scientist), written before the answerer first saw the file, after every
+    // change above.
+    (
+        HAMID,
+        "What is his email?",
+        &["hamid.rahimi@example.ca"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "Phone number?",
+        &["+1 416 555 0134"],
+        &[DOES_NOT_SAY],
+    ),
+    (HAMID, "Where is he based?", &["Toronto"], &[DOES_NOT_SAY]),
+    (
+        HAMID,
+        "Where does he work now?",
+        &["Maple Ledger Bank"],
+        &[DOES_NOT_SAY, "Northern Grocer"],
+    ),
+    (
+        HAMID,
+        "What is his current job title?",
+        &["Lead ML Scientist"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "Does he have a PhD?",
+        &["PhD in Statistics"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "What was his thesis about?",
+        &["Hierarchical models for sparse count data"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "Does he know PyTorch?",
+        &["PyTorch"],
+        &[DOES_NOT_SAY],
+    ),
+    (HAMID, "Has he used TensorFlow?", &["does not"], &[]),
+    (
+        HAMID,
+        "Which ML platforms has he used?",
+        &["Kubeflow"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "How much fraud does his model block?",
+        &["$38M"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "Does he lead a team?",
+        &["team of five scientists"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "Where did he study?",
+        &["University of Toronto"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "What languages does he speak?",
+        &["Persian", "French"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "How many years of experience does he have?",
+        &["since 2014"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "List all the places he has worked",
+        &[
+            "Maple Ledger Bank",
+            "Northern Grocer Co.",
+            "University of Toronto",
+        ],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "Where did he work before Maple Ledger Bank?",
+        &["Northern Grocer"],
+        &[DOES_NOT_SAY, "Research Assistant"],
+    ),
+    (
+        HAMID,
+        "What did he do after the University of Toronto?",
+        &["Northern Grocer"],
+        &[DOES_NOT_SAY, "Maple Ledger"],
+    ),
+    (
+        HAMID,
+        "Has he published papers?",
+        &["papers"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "Does he need a work permit?",
+        &["permanent resident"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "Is he open to remote work?",
+        &["hybrid work in Toronto"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "Would he relocate?",
+        &["no relocation"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "Has he given talks?",
+        &["PyData Toronto"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "What's the weather in Toronto?",
+        &[DOES_NOT_SAY],
+        &["Maple"],
+    ),
+    (
+        HAMID,
+        "How did he reduce food waste?",
+        &["9%"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "Does he know R?",
+        &["Python, R, SQL"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "wat ML tools does he no?",
+        &["scikit-learn"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        HAMID,
+        "What is his name?",
+        &["Hamid Rahimi"],
+        &[DOES_NOT_SAY],
+    ),
+    (HAMID, "Does he know Stan?", &["Stan"], &[DOES_NOT_SAY]),
+    (
+        HAMID,
+        "Is he a citizen?",
+        &["permanent resident"],
         &[DOES_NOT_SAY],
     ),
 ];
