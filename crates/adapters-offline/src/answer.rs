@@ -91,6 +91,17 @@ pub(crate) struct Answerer {
     known_stems: HashSet<String>,
 }
 
+/// How well a role must match the words after "before"/"after", next to the best match of any
+/// fact, to be the one they name.
+const NAMED_ROLE_SHARE: f32 = 0.75;
+
+/// Titles and letters people write around their name.
+#[rustfmt::skip]
+const NAME_AFFIXES: &[&str] = &[
+    "phd", "md", "mba", "msc", "bsc", "ma", "ba", "dr", "prof", "mr", "mrs", "ms", "jr", "sr",
+    "cpa", "pe", "ceng", "frcs", "esq", "ii", "iii",
+];
+
 /// How alike a mistyped word and a known one must be (normalised Damerau–Levenshtein): one
 /// slip in a word of five letters, two in one of ten.
 const TYPO_SIMILARITY: f64 = 0.8;
@@ -201,7 +212,12 @@ impl Answerer {
                 entry,
             });
         }
-        let name_words = text::lower_words(&resume.name);
+        // "Hamid Rahimi, PhD": a degree or title after the name is not part of who to ask about
+        // ("Does he have a PhD?" is not a question about him as a whole).
+        let name_words: Vec<String> = text::lower_words(&resume.name)
+            .into_iter()
+            .filter(|w| !NAME_AFFIXES.contains(&w.as_str()))
+            .collect();
         let vocabulary: HashSet<String> = resume
             .sections
             .iter()
@@ -716,10 +732,11 @@ impl Answerer {
             })
             .filter(|(_, best)| *best > 0.0)
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
-        // The question's words must point at a role more than at anything else ("after her
-        // bachelor" names a degree, not a job).
+        // The question's words must point at a role about as well as at anything else ("after
+        // her bachelor" names a degree, not a job; "after the University of Toronto" names a
+        // role there as well as the degree).
         let best_anywhere = focus.iter().copied().fold(0.0, f32::max);
-        if named.1 < best_anywhere {
+        if named.1 < best_anywhere * NAMED_ROLE_SHARE {
             return None;
         }
         let named = named.0;

@@ -317,9 +317,13 @@ const RULES: &[Rule] = &[
         &[
             "visa", "visas", "work permit", "sponsorship", "sponsor", "right to work",
             "work authorization", "work authorisation", "citizenship", "citizen", "blue card",
+            "green card", "residency", "resident", "permanent resident",
         ],
         &[(C::Other, 1.0), (C::Summary, 0.5), (C::Contact, 0.5)],
-        &["visa", "permit", "citizen", "citizenship", "authorization", "authorisation", "blue card"],
+        &[
+            "visa", "permit", "citizen", "citizenship", "authorization", "authorisation",
+            "blue card", "resident", "residency", "residence", "green card",
+        ],
     ),
     // How and where someone works: facts say "Remote: hybrid", "Open to relocation".
     narrow(
@@ -485,12 +489,21 @@ const RULES: &[Rule] = &[
     broad(
         &[
             "publication", "publications", "published", "publish", "paper", "papers", "article",
-            "articles", "blog", "blogs", "wrote", "written", "talk", "talks", "conference",
-            "conferences", "speaker", "public speaking", "speaking at",
+            "articles", "blog", "blogs", "wrote", "written",
         ],
         &[],
         &[(C::Publications, 1.0)],
         &["publications", "published"],
+    ),
+    // Talks are often a line of their own ("Speaker at PyData 2023") outside publications.
+    narrow(
+        &[
+            "talk", "talks", "conference", "conferences", "speaker", "public speaking",
+            "speaking at", "keynote", "keynotes", "presented", "presentations", "meetup",
+            "meetups",
+        ],
+        &[(C::Publications, 1.0), (C::Other, 0.8), (C::Summary, 0.5)],
+        &["speaker", "talk", "talks", "keynote", "conference", "presented", "meetup"],
     ),
     broad(
         &[

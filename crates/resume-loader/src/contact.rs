@@ -52,6 +52,11 @@ pub(crate) fn contact_facts(line: &str) -> Vec<String> {
 /// A headline line such as `Clinical Research Nurse · Hamburg, Germany`: the title, and the
 /// places after it (short parts with letters and no digits), as `Location: …` facts.
 pub(crate) fn title_and_places(line: &str) -> (String, Vec<String>) {
+    // "Machine Learning Scientist — Toronto, Canada": spaced dashes part a headline too.
+    let line = line
+        .replace(" — ", " · ")
+        .replace(" – ", " · ")
+        .replace(" - ", " · ");
     let mut parts = line
         .split(SEPARATORS)
         .map(str::trim)
