@@ -657,9 +657,18 @@ pub(crate) fn phrase_text(words: &[String]) -> String {
     s
 }
 
+/// Whether `cue` occurs in `text` (from [`phrase_text`]) as whole words. Checked for every cue
+/// of every rule on each question, so the padded needle is built on the stack.
 fn contains_cue(text: &str, cue: &str) -> bool {
-    let needle = format!(" {cue} ");
-    text.contains(&needle)
+    const ROOM: usize = 64;
+    let mut buffer = [b' '; ROOM];
+    match buffer.get_mut(1..=cue.len()) {
+        Some(middle) if cue.len() + 2 <= ROOM => {
+            middle.copy_from_slice(cue.as_bytes());
+            std::str::from_utf8(&buffer[..cue.len() + 2]).is_ok_and(|needle| text.contains(needle))
+        }
+        _ => text.contains(&format!(" {cue} ")),
+    }
 }
 
 /// Routes a question given as lower-case words. `name_words` are the lower-case words of the

@@ -2,6 +2,8 @@
 //! keep technology names whole ("c++", "c#", "node.js"), drop stop words, strip common English
 //! suffixes so "studied" and "study" meet.
 
+use std::collections::HashMap;
+
 /// English function words plus the filler of questions about a person ("does she know …"):
 /// they say nothing about which fact answers, so they would only add noise to the ranking.
 /// Words that name technologies ("go", "c", "r") are deliberately not here.
@@ -140,7 +142,7 @@ pub(crate) fn terms(text: &str) -> Vec<String> {
         .into_iter()
         .filter(|w| !is_stop_word(w) && w.chars().any(char::is_alphanumeric))
     {
-        if let Some((_, country)) = CITY_COUNTRIES.iter().find(|(city, _)| *city == word) {
+        if let Some(country) = CITY_COUNTRY.get(word.as_str()) {
             out.push(stem(country));
         }
         out.push(term(&word));
@@ -148,14 +150,24 @@ pub(crate) fn terms(text: &str) -> Vec<String> {
     out
 }
 
+/// The word each country and irregular past stands for, looked up once per word of every fact
+/// and question.
+static BASE_WORDS: std::sync::LazyLock<HashMap<&'static str, &'static str>> =
+    std::sync::LazyLock::new(|| {
+        COUNTRY_ADJECTIVES
+            .iter()
+            .chain(IRREGULAR_PASTS)
+            .copied()
+            .collect()
+    });
+
+/// The country of each city in [`CITY_COUNTRIES`].
+static CITY_COUNTRY: std::sync::LazyLock<HashMap<&'static str, &'static str>> =
+    std::sync::LazyLock::new(|| CITY_COUNTRIES.iter().copied().collect());
+
 /// The index term of one lower-case word, as [`terms`] makes it.
 pub(crate) fn term(word: &str) -> String {
-    let base = COUNTRY_ADJECTIVES
-        .iter()
-        .chain(IRREGULAR_PASTS)
-        .find(|(form, _)| *form == word)
-        .map_or(word, |(_, base)| base);
-    stem(base)
+    stem(BASE_WORDS.get(word).copied().unwrap_or(word))
 }
 
 /// The English stem of a word (Snowball's stemmer, the Porter2 algorithm), applied the same way
