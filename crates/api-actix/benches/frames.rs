@@ -38,6 +38,7 @@ fn writing(c: &mut Criterion) {
         b.iter(|| {
             ServerFrame::Delta {
                 delta: black_box(" TypeScript,"),
+                seq: black_box(7),
             }
             .to_json()
         })

@@ -208,7 +208,10 @@ mod tests {
                 session_id: "id".into(),
                 resumed: false,
             },
-            protocol::ServerFrame::Delta { delta: "a" },
+            protocol::ServerFrame::AnswerStart {
+                message_id: "id".into(),
+            },
+            protocol::ServerFrame::Delta { delta: "a", seq: 1 },
             protocol::ServerFrame::Response {
                 response: "a",
                 message_id: "id".into(),

@@ -214,9 +214,22 @@ pub enum ServerFrame<'a> {
         /// True only when the requested session existed and was resumed.
         resumed: bool,
     },
+    /// An accepted question's answer has begun: it will be stored under `message_id` (the same
+    /// id as its `response` frame's). Clients that do not know this frame ignore it.
+    #[schema(example = json!({"type": "answer_start",
+        "message_id": "0193a0c2-8a11-7d2f-b1e0-5c4d3e2f1a0b"}))]
+    AnswerStart {
+        #[schema(format = Uuid)]
+        message_id: String,
+    },
     /// The next piece of the answer being written.
-    #[schema(example = json!({"type": "delta", "delta": "She writes Rust"}))]
-    Delta { delta: &'a str },
+    #[schema(example = json!({"type": "delta", "delta": "She writes Rust", "seq": 1}))]
+    Delta {
+        delta: &'a str,
+        /// 1, 2, 3, … within the answer.
+        #[schema(minimum = 1)]
+        seq: u64,
+    },
     /// The end of an answer: exactly one per accepted question. `response` equals the
     /// concatenated deltas.
     #[schema(example = json!({"type": "response", "response": "She writes Rust and Go.",

@@ -19,5 +19,7 @@ pub use ports::{
     LlmError, LlmEvent, LlmPort, LlmRequest, LlmStream, PromptMessage, RepoError, RepoPort,
 };
 pub use resume::{Resume, ResumeSection};
-pub use service::{Answer, AskError, ChatService, ChatSession, ChatSettings, OpenError};
+pub use service::{
+    Answer, AnswerEvent, AskError, ChatService, ChatSession, ChatSettings, OpenError,
+};
 pub use tokens::TokenCounter;

@@ -33,6 +33,16 @@ const QUESTION_STORE_RETRIES: u32 = 1;
 /// fifth or so; the slack keeps honest answers whole while still bounding one that ignores it.
 const RESPONSE_TOKEN_SLACK_DIVISOR: u32 = 4;
 
+/// What an answer sends as it is made, in order: `Started` once, then its pieces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerEvent {
+    /// The answer has begun (its question is stored); it will be stored under `message_id`.
+    Started { message_id: Uuid },
+    /// The next piece of the answer, numbered 1, 2, 3, … within it, so that a client can say
+    /// which pieces it has.
+    Delta { seq: u64, text: String },
+}
+
 /// Tunables of the use case, read straight from the configuration: the budget's settings
 /// (`MAX_CONTEXT_TOKENS`, `MAX_RESPONSE_TOKENS`); the store retries are fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,10 +262,11 @@ impl ChatService {
         Ok((session, false))
     }
 
-    /// Asks `question` in `session`: stores the question, streams the answer's pieces into
-    /// `deltas` as they come, stores the answer, and returns it.
+    /// Asks `question` in `session`: stores the question, sends [`AnswerEvent::Started`] with
+    /// the id the answer will be stored under, streams the answer's pieces into `events` as
+    /// they come, stores the answer, and returns it.
     ///
-    /// Cancelling `cancel`, or dropping the receiver of `deltas`, stops the answer: the model
+    /// Cancelling `cancel`, or dropping the receiver of `events`, stops the answer: the model
     /// request is dropped and the partial answer is stored with finish reason `cancelled`. An
     /// answer longer than the response budget (counted here, not trusting the provider) is cut
     /// with finish reason `length`.
@@ -273,7 +284,7 @@ impl ChatService {
         &self,
         session: &mut ChatSession,
         question: Question,
-        deltas: mpsc::Sender<String>,
+        events: mpsc::Sender<AnswerEvent>,
         cancel: CancellationToken,
     ) -> Result<Answer, AskError> {
         if !session.stored {
@@ -320,7 +331,20 @@ impl ChatService {
         }
         session.history.push(question_entry);
 
-        let outcome = self.stream(prompt.request, &deltas, &cancel).await;
+        // Chosen now, so the client knows it from the first frame of the answer.
+        let answer_id = Uuid::now_v7();
+        let outcome = if events
+            .send(AnswerEvent::Started {
+                message_id: answer_id,
+            })
+            .await
+            .is_err()
+        {
+            debug!("event receiver gone before the answer began");
+            Streamed::cancelled(String::new())
+        } else {
+            self.stream(prompt.request, &events, &cancel).await
+        };
         let (content, finish_reason, usage, model, failure) = match outcome {
             Streamed::Done {
                 content,
@@ -346,6 +370,7 @@ impl ChatService {
         });
         let mut stored_answer =
             Message::new(session.conversation.id, Role::Assistant, content.clone());
+        stored_answer.id = answer_id;
         // Our own count, not the provider's: it is what later prompts are budgeted with.
         stored_answer.tokens = Some(completion_tokens);
         stored_answer.metadata = Some(AnswerMetadata {
@@ -418,9 +443,10 @@ impl ChatService {
     async fn stream(
         &self,
         request: crate::ports::LlmRequest,
-        deltas: &mpsc::Sender<String>,
+        events: &mpsc::Sender<AnswerEvent>,
         cancel: &CancellationToken,
     ) -> Streamed {
+        let mut seq: u64 = 0;
         let max_tokens = self.settings.budget.max_response_tokens;
         let mut cap =
             ResponseCap::new(max_tokens.saturating_add(max_tokens / RESPONSE_TOKEN_SLACK_DIVISOR));
@@ -453,9 +479,13 @@ impl ChatService {
                         content.truncate(keep.max(before));
                         delta = content[before..].to_owned();
                     }
-                    if !delta.is_empty() && deltas.send(delta).await.is_err() {
-                        debug!("delta receiver gone; stopping the answer");
-                        return Streamed::cancelled(content);
+                    if !delta.is_empty() {
+                        seq += 1;
+                        let event = AnswerEvent::Delta { seq, text: delta };
+                        if events.send(event).await.is_err() {
+                            debug!("event receiver gone; stopping the answer");
+                            return Streamed::cancelled(content);
+                        }
                     }
                     if over.is_some() {
                         warn!(

@@ -13,7 +13,7 @@ use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, rt, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError};
-use domain::{Answer, AskError, ChatSession, Question, SessionId};
+use domain::{Answer, AnswerEvent, AskError, ChatSession, Question, SessionId};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -27,7 +27,7 @@ use crate::protocol::{ClientFrame, ServerFrame, Usage, parse_client_frame};
 use guard::FrameSizeGuard;
 use outbox::{Closed, Outbox};
 
-/// Deltas buffered between the answer task and the socket loop. The loop hands each one to the
+/// Answer events buffered between the answer task and the socket loop. The loop hands each one to the
 /// writer at once, so this only smooths bursts.
 const DELTA_BUFFER: usize = 64;
 
@@ -163,7 +163,11 @@ async fn run(
     let settings = state.ws;
     let mut chat = Some(chat);
     let mut in_flight: Option<InFlight> = None;
-    let mut deltas: Option<mpsc::Receiver<String>> = None;
+    let mut deltas: Option<mpsc::Receiver<AnswerEvent>> = None;
+    // The id of the answer begun, until its `answer_start` frame is sent: just before its
+    // first delta or its `response`, so that a question that fails before any answer gets only
+    // its error frame.
+    let mut unannounced: Option<Uuid> = None;
     let mut heartbeat = tokio::time::interval(settings.heartbeat());
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     heartbeat.tick().await;
@@ -214,10 +218,10 @@ async fn run(
                     }
                 }
             }
-            delta = next_delta(&mut deltas) => {
-                match delta {
-                    Some(delta) => {
-                        if send(&ws, &ServerFrame::Delta { delta: &delta }).is_err() {
+            event = next_event(&mut deltas) => {
+                match event {
+                    Some(event) => {
+                        if send_event(&ws, event, &mut unannounced).is_err() {
                             break Ending::ClientGone;
                         }
                     }
@@ -231,8 +235,8 @@ async fn run(
                 };
                 // Every delta was queued before the task ended: send the rest first.
                 if let Some(mut receiver) = deltas.take() {
-                    while let Ok(delta) = receiver.try_recv() {
-                        if send(&ws, &ServerFrame::Delta { delta: &delta }).is_err() {
+                    while let Ok(event) = receiver.try_recv() {
+                        if send_event(&ws, event, &mut unannounced).is_err() {
                             break;
                         }
                     }
@@ -249,7 +253,7 @@ async fn run(
                         None
                     }
                 };
-                if report(&ws, result).is_err() {
+                if report(&ws, result, unannounced.take()).is_err() {
                     break Ending::ClientGone;
                 }
                 if let Some(session) = &chat
@@ -368,7 +372,7 @@ fn on_text(
     chat: &mut Option<ChatSession>,
     in_flight: &mut Option<InFlight>,
     client_ip: IpAddr,
-) -> Result<Option<mpsc::Receiver<String>>, Closed> {
+) -> Result<Option<mpsc::Receiver<AnswerEvent>>, Closed> {
     let frame = match parse_client_frame(text) {
         Ok(frame) => frame,
         Err(err) => {
@@ -429,13 +433,21 @@ fn on_text(
     }
 }
 
-/// Sends the outcome of an answer: the `response` frame and/or the error frame it calls for.
-fn report(ws: &Outbox, result: Option<Result<Answer, AskError>>) -> Result<(), Closed> {
+/// Sends the outcome of an answer: the `response` frame (after the `answer_start` not sent
+/// yet, for an answer without deltas) and/or the error frame it calls for.
+fn report(
+    ws: &Outbox,
+    result: Option<Result<Answer, AskError>>,
+    unannounced: Option<Uuid>,
+) -> Result<(), Closed> {
     let Some(result) = result else {
         return send_failure(ws, &ApiError::internal(&"the answer task failed"));
     };
     match result {
         Ok(answer) => {
+            if let Some(message_id) = unannounced {
+                send_answer_start(ws, message_id)?;
+            }
             send_response(ws, &answer)?;
             match &answer.store_error {
                 None => Ok(()),
@@ -496,12 +508,44 @@ fn send(ws: &Outbox, frame: &ServerFrame<'_>) -> Result<(), Closed> {
             metrics::counter!("resume_chat_answers_total", "finish_reason" => finish_reason.as_str())
                 .increment(1);
         }
-        ServerFrame::System { .. } | ServerFrame::Delta { .. } => {}
+        ServerFrame::System { .. }
+        | ServerFrame::AnswerStart { .. }
+        | ServerFrame::Delta { .. } => {}
     }
     ws.text(frame.to_json())
 }
 
-async fn next_delta(deltas: &mut Option<mpsc::Receiver<String>>) -> Option<String> {
+/// Sends an answer event: a delta goes out (after the answer's `answer_start`, the first
+/// time); the start is held in `unannounced` until then.
+fn send_event(
+    ws: &Outbox,
+    event: AnswerEvent,
+    unannounced: &mut Option<Uuid>,
+) -> Result<(), Closed> {
+    match event {
+        AnswerEvent::Started { message_id } => {
+            *unannounced = Some(message_id);
+            Ok(())
+        }
+        AnswerEvent::Delta { seq, text } => {
+            if let Some(message_id) = unannounced.take() {
+                send_answer_start(ws, message_id)?;
+            }
+            send(ws, &ServerFrame::Delta { delta: &text, seq })
+        }
+    }
+}
+
+fn send_answer_start(ws: &Outbox, message_id: Uuid) -> Result<(), Closed> {
+    send(
+        ws,
+        &ServerFrame::AnswerStart {
+            message_id: message_id.to_string(),
+        },
+    )
+}
+
+async fn next_event(deltas: &mut Option<mpsc::Receiver<AnswerEvent>>) -> Option<AnswerEvent> {
     match deltas {
         Some(receiver) => receiver.recv().await,
         None => std::future::pending().await,

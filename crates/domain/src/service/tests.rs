@@ -111,8 +111,31 @@ async fn ask_collecting(
         .ask(session, question(text), tx, CancellationToken::new())
         .await;
     let mut deltas = Vec::new();
-    while let Ok(d) = rx.try_recv() {
-        deltas.push(d);
+    let mut started = None;
+    while let Ok(event) = rx.try_recv() {
+        match event {
+            AnswerEvent::Started { message_id } => {
+                assert!(
+                    started.is_none() && deltas.is_empty(),
+                    "Started comes first, once"
+                );
+                started = Some(message_id);
+            }
+            AnswerEvent::Delta { seq, text } => {
+                assert_eq!(
+                    seq,
+                    deltas.len() as u64 + 1,
+                    "pieces are numbered 1, 2, 3, …"
+                );
+                deltas.push(text);
+            }
+        }
+    }
+    if let (Some(started), Ok(answer)) = (started, &result) {
+        assert_eq!(
+            started, answer.message_id,
+            "the announced id is the stored one"
+        );
     }
     (result, deltas)
 }
@@ -497,7 +520,14 @@ async fn cancel_stops_the_answer_and_stores_what_was_said() {
     let (result, ()) = tokio::join!(
         service.ask(&mut session, question("go on"), tx, cancel.clone()),
         async {
-            assert_eq!(rx.recv().await.as_deref(), Some("Half an"));
+            assert!(matches!(rx.recv().await, Some(AnswerEvent::Started { .. })));
+            assert_eq!(
+                rx.recv().await,
+                Some(AnswerEvent::Delta {
+                    seq: 1,
+                    text: "Half an".into()
+                })
+            );
             cancel.cancel();
         }
     );

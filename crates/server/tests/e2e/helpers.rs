@@ -182,6 +182,8 @@ pub struct WsClient {
 /// The frames of one answered question.
 #[derive(Debug)]
 pub struct Exchange {
+    /// The `message_id` of the answer's `answer_start`, when it was read here.
+    pub started: Option<String>,
     pub deltas: Vec<String>,
     pub response: Value,
 }
@@ -238,14 +240,36 @@ impl WsClient {
         self.collect_answer().await
     }
 
+    /// The rest of an answer, up to its `response`. Checks the protocol on the way: at most
+    /// one `answer_start`, before any delta, naming the id the `response` names; deltas
+    /// numbered 1, 2, 3, … with none missing or repeated.
     pub async fn collect_answer(&mut self) -> Exchange {
         let mut deltas = Vec::new();
+        let mut started: Option<Value> = None;
+        let mut last_seq: Option<u64> = None;
         loop {
             let frame = self.recv().await;
             match frame["type"].as_str() {
-                Some("delta") => deltas.push(frame["delta"].as_str().expect("text").to_owned()),
+                Some("answer_start") => {
+                    assert!(started.is_none() && deltas.is_empty(), "{frame}");
+                    started = Some(frame["message_id"].clone());
+                }
+                Some("delta") => {
+                    let seq = frame["seq"].as_u64().expect("a seq");
+                    match last_seq {
+                        Some(last) => assert_eq!(seq, last + 1, "{frame}"),
+                        None if started.is_some() => assert_eq!(seq, 1, "{frame}"),
+                        None => {}
+                    }
+                    last_seq = Some(seq);
+                    deltas.push(frame["delta"].as_str().expect("text").to_owned());
+                }
                 Some("response") => {
+                    if let Some(id) = &started {
+                        assert_eq!(&frame["message_id"], id, "{frame}");
+                    }
                     return Exchange {
+                        started: started.and_then(|id| id.as_str().map(str::to_owned)),
                         deltas,
                         response: frame,
                     };
@@ -253,6 +277,17 @@ impl WsClient {
                 _ => panic!("unexpected frame while answering: {frame}"),
             }
         }
+    }
+
+    /// The first delta of an answer just asked for, after its `answer_start`.
+    pub async fn first_delta(&mut self) -> Value {
+        let start = self.recv().await;
+        assert_eq!(start["type"], "answer_start", "{start}");
+        assert!(start["message_id"].as_str().is_some(), "{start}");
+        let delta = self.recv().await;
+        assert_eq!(delta["type"], "delta", "{delta}");
+        assert_eq!(delta["seq"], 1, "{delta}");
+        delta
     }
 
     /// Expects an error frame with `code`.

@@ -201,7 +201,7 @@ async fn ask_and_classify(ws: &mut WsClient, question: &str) -> Outcome {
             WsMessage::Text(text) => {
                 let frame: Value = serde_json::from_str(text.as_str()).unwrap();
                 match frame["type"].as_str() {
-                    Some("delta") => {}
+                    Some("answer_start" | "delta") => {}
                     Some("response") => {
                         response = Some(frame);
                         ws.stream
@@ -516,7 +516,7 @@ async fn the_history_body_says_how_each_answer_ended() {
     let mut ws = server.connect("/ws", &[]).await;
     let session = session_of(&mut ws).await;
     ws.ask_start("Tell me everything").await;
-    assert_eq!(ws.recv().await["type"], "delta");
+    ws.first_delta().await;
     ws.send_json(json!({"type": "cancel"})).await;
     let cut = ws.collect_answer().await;
     assert_eq!(cut.response["finish_reason"], "cancelled");
@@ -546,7 +546,7 @@ async fn a_conversation_deleted_mid_answer_goes_on_as_a_new_one() {
     let mut ws = server.connect("/ws", &[]).await;
     let session = session_of(&mut ws).await;
     ws.ask_start("Tell me everything").await;
-    assert_eq!(ws.recv().await["type"], "delta");
+    ws.first_delta().await;
     let deleted = server
         .http
         .delete(server.url(&format!("/api/sessions/{session}")))

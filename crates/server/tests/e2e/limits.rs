@@ -114,7 +114,7 @@ async fn shutdown_lets_the_answer_in_flight_finish_and_stores_it() {
     let mut ws = app.connect(None).await;
     let session = ws.recv().await["session_id"].as_str().unwrap().to_owned();
     ws.ask_start("count slowly").await;
-    assert_eq!(ws.recv().await["type"], "delta");
+    ws.first_delta().await;
 
     let stopper = app.stopper.clone();
     let stopping = tokio::spawn(async move { stopper.stop().await });
@@ -190,7 +190,7 @@ async fn sigterm_to_the_binary_finishes_the_answer_then_closes_with_1001() {
     ws.recv().await;
     ws.ask_start("Tell me everything about her experience")
         .await;
-    assert_eq!(ws.recv().await["type"], "delta");
+    ws.first_delta().await;
 
     server.signal("TERM");
     let rest = ws.collect_answer().await;

@@ -84,6 +84,11 @@ async fn conversation_streams_is_stored_and_resumes_with_its_history(backend: Ba
     assert_eq!(first.response["usage"]["prompt_tokens"], 42);
     assert_eq!(first.response["usage"]["completion_tokens"], 7);
     let first_id = assert_uuid(&first.response["message_id"]);
+    assert_eq!(
+        first.started.as_deref(),
+        Some(first_id.as_str()),
+        "answer_start names the answer's id before its first delta"
+    );
     drop(ws);
 
     let mut ws = app.connect(Some(&session_id)).await;
@@ -203,8 +208,7 @@ async fn a_question_while_one_streams_is_busy_and_cancel_stops_the_answer(backen
     let session_id = hello["session_id"].as_str().unwrap().to_owned();
 
     ws.ask_start("tell me slowly").await;
-    let first = ws.recv().await;
-    assert_eq!(first["type"], "delta");
+    let first = ws.first_delta().await;
     ws.ask_start("and another thing").await;
     ws.expect_error("BUSY").await;
 

@@ -134,7 +134,8 @@ fn no_sequence_of_frames_breaks_the_server_or_loses_a_message() {
             );
             for frame in &frames {
                 prop_assert!(
-                    ["delta", "response", "error"].contains(&frame["type"].as_str().unwrap_or("")),
+                    ["answer_start", "delta", "response", "error"]
+                        .contains(&frame["type"].as_str().unwrap_or("")),
                     "unexpected frame {frame}"
                 );
                 if frame["type"] == "error" {
