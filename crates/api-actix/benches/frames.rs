@@ -60,7 +60,7 @@ fn writing(c: &mut Criterion) {
     group.bench_function("error", |b| {
         b.iter(|| {
             ServerFrame::Error {
-                error: black_box("An answer is still being written."),
+                error: black_box("An answer is still being written.").into(),
                 code: ErrorCode::Busy,
                 retry_after: None,
             }

@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 use domain::{AskError, LlmError, OpenError, QuestionError, RepoError};
 use uuid::Uuid;
 
-use crate::protocol::{ErrorBody, ErrorCode, FrameError};
+use crate::protocol::{ErrorBody, ErrorCode, FrameError, ServerFrame};
 
 /// What became of the part of an answer already sent when the model failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +166,17 @@ impl ApiError {
         match error {
             RepoError::ConversationGone => ApiError::NotFound(Missing::DeletedDuringAnswer),
             _ => ApiError::Storage(StorageFailure::AnswerNotSaved),
+        }
+    }
+}
+
+impl<'a> From<&'a ApiError> for ServerFrame<'a> {
+    /// The `error` frame a socket sends for `err`: the same words and code as over HTTP.
+    fn from(err: &'a ApiError) -> Self {
+        ServerFrame::Error {
+            error: err.to_string().into(),
+            code: err.code(),
+            retry_after: err.retry_after(),
         }
     }
 }

@@ -219,7 +219,7 @@ mod tests {
                 usage,
             },
             protocol::ServerFrame::Error {
-                error: "e",
+                error: "e".into(),
                 code: crate::ErrorCode::RateLimitExceeded,
                 retry_after: Some(3),
             },

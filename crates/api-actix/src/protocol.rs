@@ -2,6 +2,8 @@
 //! error body and the codes both share, and the small enums they carry. Every type here is what
 //! goes on the wire, and also the schema `openapi` publishes for it (`utoipa::ToSchema`).
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -250,7 +252,8 @@ pub enum ServerFrame<'a> {
         "code": "RATE_LIMIT_EXCEEDED", "retry_after": 12}))]
     Error {
         /// What went wrong, written for a person.
-        error: &'a str,
+        #[schema(value_type = String)]
+        error: Cow<'a, str>,
         code: ErrorCode,
         /// Seconds to wait before asking again; only with `RATE_LIMIT_EXCEEDED` and
         /// `RATE_LIMIT`, and only when known.
@@ -346,7 +349,7 @@ mod tests {
         );
         assert_eq!(
             ServerFrame::Error {
-                error: "x",
+                error: "x".into(),
                 code: ErrorCode::RateLimitExceeded,
                 retry_after: Some(3),
             }

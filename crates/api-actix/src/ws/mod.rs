@@ -487,15 +487,7 @@ fn send_response(ws: &Outbox, answer: &Answer) -> Result<(), Closed> {
 
 /// Sends `failure` as an `error` frame.
 fn send_failure(ws: &Outbox, failure: &ApiError) -> Result<(), Closed> {
-    let message = failure.to_string();
-    send(
-        ws,
-        &ServerFrame::Error {
-            error: &message,
-            code: failure.code(),
-            retry_after: failure.retry_after(),
-        },
-    )
+    send(ws, &ServerFrame::from(failure))
 }
 
 /// Queues `frame` for the client, counting errors and answers in the metrics.
