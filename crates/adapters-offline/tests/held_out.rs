@@ -33,6 +33,7 @@ const YUKI: &str = "yuki-tanaka.json";
 const MARGIT: &str = "margit-halvorsen.txt";
 const KWAME: &str = "kwame-asante-two-columns.docx";
 const HAMID: &str = "hamid-rahimi.md";
+const NGOZI: &str = "ngozi-eze.json";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -1910,6 +1911,168 @@ const ROWS: &[Row] = &[
         HAMID,
         "Is he a citizen?",
         &["permanent resident"],
+        &[DOES_NOT_SAY],
+    ),
+    // A fourteenth batch on a sixteenth resume (the original service's JSON, a backend
+    // engineer), written before the answerer first saw the file, after every change above.
+    (
+        NGOZI,
+        "What's her email address?",
+        &["ngozi.eze@example.com"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "What is her phone number?",
+        &["+44 7700 900 417"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "Where does she live?",
+        &["Manchester"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "Where does she work now?",
+        &["Pennine Travel"],
+        &[DOES_NOT_SAY, "Quayside"],
+    ),
+    (
+        NGOZI,
+        "What is her current role?",
+        &["Senior Backend Engineer"],
+        &[DOES_NOT_SAY],
+    ),
+    (NGOZI, "Does she know Kotlin?", &["Kotlin"], &[DOES_NOT_SAY]),
+    (NGOZI, "Has she used Go?", &["does not"], &[]),
+    (
+        NGOZI,
+        "Which databases has she worked with?",
+        &["PostgreSQL"],
+        &[DOES_NOT_SAY],
+    ),
+    (NGOZI, "Does she know Kafka?", &["Kafka"], &[DOES_NOT_SAY]),
+    (
+        NGOZI,
+        "Where did she study?",
+        &["University of Manchester"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "What was her grade in the master's?",
+        &["Distinction"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "Is she AWS certified?",
+        &["AWS Certified Developer"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "What languages does she speak?",
+        &["Igbo", "Yoruba"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "How many years of experience does she have?",
+        &["since 2015"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "List every company she has worked for",
+        &["Pennine Travel", "Quayside Payments", "Lagos Digital Bank"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "Where did she work before Quayside Payments?",
+        &["Lagos Digital Bank"],
+        &[DOES_NOT_SAY, "Pennine"],
+    ),
+    (
+        NGOZI,
+        "What did she do after Lagos Digital Bank?",
+        &["Quayside Payments"],
+        &[DOES_NOT_SAY, "Pennine"],
+    ),
+    (
+        NGOZI,
+        "How much did she improve latency?",
+        &["900 ms to 180 ms"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "How many bookings a minute does her service handle?",
+        &["2,500 bookings a minute"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "Does she mentor anyone?",
+        &["Mentors three engineers"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "Does she have open-source projects?",
+        &["queue-doctor"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "Is she open to remote work?",
+        &["hybrid, two days a week"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "What's her notice period?",
+        &["two months"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "Does she need a visa?",
+        &["British citizen"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "What's the weather in Manchester?",
+        &[DOES_NOT_SAY],
+        &["Pennine"],
+    ),
+    (
+        NGOZI,
+        "What are her hobbies?",
+        &["Long-distance running"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "Has she worked in Nigeria?",
+        &["Lagos Digital Bank"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        NGOZI,
+        "wat frameworks does she no?",
+        &["Spring Boot"],
+        &[DOES_NOT_SAY],
+    ),
+    (NGOZI, "What is her name?", &["Ngozi Eze"], &[DOES_NOT_SAY]),
+    (
+        NGOZI,
+        "What's her GitHub?",
+        &["github.com/ngozi-eze-example"],
         &[DOES_NOT_SAY],
     ),
 ];
