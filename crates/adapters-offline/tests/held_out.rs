@@ -34,6 +34,7 @@ const MARGIT: &str = "margit-halvorsen.txt";
 const KWAME: &str = "kwame-asante-two-columns.docx";
 const HAMID: &str = "hamid-rahimi.md";
 const NGOZI: &str = "ngozi-eze.json";
+const ELODIE: &str = "elodie-marchand.pdf";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -1914,7 +1915,8 @@ const ROWS: &[Row] = &[
         &[DOES_NOT_SAY],
     ),
     // A fourteenth batch on a sixteenth resume (the original service's JSON, a backend
-    // engineer), written before the answerer first saw the file, after every change above.
+    // engineer), written before the answerer first saw the file, after every change above:
+    // 30 of 30 on that first run.
     (
         NGOZI,
         "What's her email address?",
@@ -2075,6 +2077,166 @@ const ROWS: &[Row] = &[
         &["github.com/ngozi-eze-example"],
         &[DOES_NOT_SAY],
     ),
+    // A fifteenth batch on a seventeenth resume (PDF, a growth marketer), written before the
+    // answerer first saw the file, after every change above.
+    (
+        ELODIE,
+        "What is her email?",
+        &["elodie.marchand@example.fr"],
+        &[DOES_NOT_SAY],
+    ),
+    (ELODIE, "Phone?", &["+33 6 12 34 56 78"], &[DOES_NOT_SAY]),
+    (ELODIE, "Where is she based?", &["Lyon"], &[DOES_NOT_SAY]),
+    (
+        ELODIE,
+        "Where does she work now?",
+        &["Panier Frais"],
+        &[DOES_NOT_SAY, "Voyages Soleil"],
+    ),
+    (
+        ELODIE,
+        "What's her current title?",
+        &["Head of Growth Marketing"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "How much did she grow active customers?",
+        &["180,000 to 420,000"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "Did she reduce acquisition costs?",
+        &["31%"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "How big is her team?",
+        &["team of six"],
+        &[DOES_NOT_SAY],
+    ),
+    (ELODIE, "Does she know SEO?", &["SEO"], &[DOES_NOT_SAY]),
+    (ELODIE, "Has she used Salesforce?", &["does not"], &[]),
+    (
+        ELODIE,
+        "Which analytics tools does she use?",
+        &["Amplitude"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "Where did she study?",
+        &["emlyon business school"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "Does she have a master's degree?",
+        &["Master in Management"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "What certifications does she have?",
+        &[
+            "Google Ads Search Certification",
+            "HubSpot Inbound Marketing",
+        ],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "What languages does she speak?",
+        &["French", "Italian"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "How many years of experience does she have?",
+        &["since 2013"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "List all her employers",
+        &["Panier Frais", "Voyages Soleil", "Maison Berthier"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "Where did she work before Voyages Soleil?",
+        &["Maison Berthier"],
+        &[DOES_NOT_SAY, "Panier"],
+    ),
+    (
+        ELODIE,
+        "What did she do after Maison Berthier?",
+        &["Voyages Soleil"],
+        &[DOES_NOT_SAY, "Panier"],
+    ),
+    (
+        ELODIE,
+        "How large a budget has she managed?",
+        &["€6M"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "Has she run a loyalty programme?",
+        &["loyalty programme"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "Is she open to remote work?",
+        &["hybrid, three days a week"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "What is her notice period?",
+        &["three months"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "What's the weather in Lyon?",
+        &[DOES_NOT_SAY],
+        &["Panier"],
+    ),
+    (
+        ELODIE,
+        "What are her hobbies?",
+        &["trail running"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "Does she mentor startups?",
+        &["French Tech accelerator"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "Has she worked in Paris?",
+        &["Voyages Soleil"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "wat is her degre?",
+        &["Master in Management"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        ELODIE,
+        "What is her name?",
+        &["Élodie Marchand"],
+        &[DOES_NOT_SAY],
+    ),
+    (ELODIE, "Does she speak Spanish?", &["does not"], &[]),
 ];
 
 /// The share of right answers this table must keep. It records where the answerer stands, so
