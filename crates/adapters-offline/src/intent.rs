@@ -301,10 +301,11 @@ const RULES: &[Rule] = &[
             "leads a team", "team lead", "leadership", "supervise", "supervised", "mentor",
             "mentored", "mentoring", "manage", "manages", "managed", "managing", "management",
         ],
-        &[(C::Experience, 1.0), (C::Volunteer, 1.0)],
+        // Mentoring is often a line of its own, among the other information.
+        &[(C::Experience, 1.0), (C::Volunteer, 1.0), (C::Other, 1.0)],
         &[
             "led", "leads", "managed", "manages", "supervises", "supervised", "mentors",
-            "mentored", "team", "reports",
+            "mentored", "mentor", "team", "reports",
         ],
     ),
     narrow(

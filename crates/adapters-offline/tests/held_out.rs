@@ -2078,7 +2078,8 @@ const ROWS: &[Row] = &[
         &[DOES_NOT_SAY],
     ),
     // A fifteenth batch on a seventeenth resume (PDF, a growth marketer), written before the
-    // answerer first saw the file, after every change above.
+    // answerer first saw the file, after every change above: 29 of 30 on that first run. The
+    // miss, "mentor" for a line among the additional information, was fixed afterwards.
     (
         ELODIE,
         "What is her email?",
