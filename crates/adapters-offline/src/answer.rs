@@ -106,6 +106,9 @@ const NAME_AFFIXES: &[&str] = &[
 /// slip in a word of five letters, two in one of ten.
 const TYPO_SIMILARITY: f64 = 0.8;
 
+/// Words this long may be mended across two slips; shorter ones across one.
+const LONG_WORD_CHARS: usize = 12;
+
 /// Shorter words are never corrected: too many short words are one letter apart.
 const TYPO_MIN_CHARS: usize = 4;
 
@@ -321,14 +324,18 @@ impl Answerer {
             return None;
         }
         let length = word.chars().count();
+        // One slip in a word of ordinary length, two only in a long one: two letters apart,
+        // "monitoring" is not a typo for "mentoring".
+        let max_slips = if length >= LONG_WORD_CHARS { 2 } else { 1 };
         self.corrections
             .iter()
-            .filter(|(len, _)| len.abs_diff(length) <= 2)
-            .map(|(_, candidate)| {
+            .filter(|(len, _)| len.abs_diff(length) <= max_slips)
+            .filter_map(|(_, candidate)| {
+                let slips = strsim::damerau_levenshtein(word, candidate);
                 let similarity = strsim::normalized_damerau_levenshtein(word, candidate);
-                (similarity, candidate)
+                (slips <= max_slips && similarity >= TYPO_SIMILARITY)
+                    .then_some((similarity, candidate))
             })
-            .filter(|(similarity, _)| *similarity >= TYPO_SIMILARITY)
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, candidate)| candidate.clone())
     }

@@ -299,7 +299,8 @@ const RULES: &[Rule] = &[
             "people management", "people manager", "line manager", "line management",
             "direct reports", "manage a team", "managed a team", "lead a team", "led a team",
             "leads a team", "team lead", "leadership", "supervise", "supervised", "mentor",
-            "mentored", "mentoring", "manage", "manages", "managed", "managing", "management",
+            "mentored", "mentoring", "manage anyone", "manage anybody", "manage others",
+            "managing others", "line manage", "managed anyone", "manages anyone",
         ],
         // Mentoring is often a line of its own, among the other information.
         &[(C::Experience, 1.0), (C::Volunteer, 1.0), (C::Other, 1.0)],
