@@ -35,6 +35,7 @@ const KWAME: &str = "kwame-asante-two-columns.docx";
 const HAMID: &str = "hamid-rahimi.md";
 const NGOZI: &str = "ngozi-eze.json";
 const ELODIE: &str = "elodie-marchand.pdf";
+const AARAV: &str = "aarav-mehta.md";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -2238,6 +2239,159 @@ const ROWS: &[Row] = &[
         &[DOES_NOT_SAY],
     ),
     (ELODIE, "Does she speak Spanish?", &["does not"], &[]),
+    // A sixteenth batch on an eighteenth resume (Markdown with company headings and bold role
+    // lines, a mechanical engineer), written before the answerer first saw the file, after
+    // every change above.
+    (
+        AARAV,
+        "What's his email?",
+        &["aarav.mehta@example.de"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "Phone number?",
+        &["+49 1512 3456789"],
+        &[DOES_NOT_SAY],
+    ),
+    (AARAV, "Where is he based?", &["Stuttgart"], &[DOES_NOT_SAY]),
+    (
+        AARAV,
+        "Where does he work now?",
+        &["Neckar Mobility"],
+        &[DOES_NOT_SAY, "Deccan"],
+    ),
+    (
+        AARAV,
+        "What is his current job title?",
+        &["Senior Product Design Engineer"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "Does he know SolidWorks?",
+        &["SolidWorks"],
+        &[DOES_NOT_SAY],
+    ),
+    (AARAV, "Has he used Creo?", &["does not"], &[]),
+    (
+        AARAV,
+        "Which CAD tools does he use?",
+        &["CATIA V5"],
+        &[DOES_NOT_SAY],
+    ),
+    (AARAV, "Has he done FEA?", &["ANSYS"], &[DOES_NOT_SAY]),
+    (
+        AARAV,
+        "Where did he study?",
+        &["IIT Bombay"],
+        &[DOES_NOT_SAY],
+    ),
+    (AARAV, "What was his GPA?", &["8.9"], &[DOES_NOT_SAY]),
+    (
+        AARAV,
+        "Does he have a master's degree?",
+        &["M.Tech Mechanical Engineering"],
+        &[DOES_NOT_SAY],
+    ),
+    (AARAV, "Is he certified?", &["CSWP"], &[DOES_NOT_SAY]),
+    (
+        AARAV,
+        "What languages does he speak?",
+        &["Hindi", "German"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "How many years of experience does he have?",
+        &["since 2014"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "List every company he has worked for",
+        &["Neckar Mobility", "Deccan Auto Components"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "Where did he work before Neckar Mobility?",
+        &["Deccan Auto Components"],
+        &[DOES_NOT_SAY, "Senior Product"],
+    ),
+    (
+        AARAV,
+        "How much did he reduce unit cost?",
+        &["18%"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "Does he mentor anyone?",
+        &["Mentors two junior engineers"],
+        &[DOES_NOT_SAY],
+    ),
+    (AARAV, "Does he know GD&T?", &["GD&T"], &[DOES_NOT_SAY]),
+    (
+        AARAV,
+        "Is he open to remote work?",
+        &["hybrid roles"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "What's his notice period?",
+        &["three months"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "Does he need a visa?",
+        &["EU Blue Card"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "What's the weather in Stuttgart?",
+        &[DOES_NOT_SAY],
+        &["Neckar"],
+    ),
+    (
+        AARAV,
+        "What are his hobbies?",
+        &["cricket"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "Has he worked in India?",
+        &["Deccan Auto Components"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "wat manufacturing processes does he know?",
+        &["die casting"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "What is his name?",
+        &["Aarav Mehta"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "Did he do Formula Student?",
+        &["Formula Student"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        AARAV,
+        "Does he speak Marathi?",
+        &["Marathi"],
+        &[DOES_NOT_SAY],
+    ),
 ];
 
 /// The share of right answers this table must keep. It records where the answerer stands, so
