@@ -58,8 +58,11 @@ struct Reader {
     awaiting_title: bool,
     sections: Vec<ResumeSection>,
     current: Option<ResumeSection>,
-    /// The level-3+ heading the facts below it belong to.
+    /// The level-3+ heading, or bold role line, the facts below it belong to.
     context: Option<String>,
+    /// The level-3+ heading above, which a bold role line under it extends ("### Acme" then
+    /// "**Staff Engineer** · 2021 – present").
+    heading_context: Option<String>,
     /// Text of the block being read (heading, paragraph, cell, code).
     text: String,
     /// Open list items, innermost last, each with its text so far.
@@ -212,9 +215,11 @@ impl Reader {
                 facts: Vec::new(),
             });
             self.context = None;
+            self.heading_context = None;
         } else {
             self.push_fact(heading.clone());
-            self.context = Some(heading);
+            self.context = Some(heading.clone());
+            self.heading_context = Some(heading);
         }
     }
 
@@ -256,9 +261,21 @@ impl Reader {
         }
         self.push_contacts(&paragraph);
         if self.bold_lead.take() == Some(true) && !raw.contains('\n') && self.current.is_some() {
-            // A one-line paragraph that opens in bold heads what follows, as a heading would.
-            self.push_fact(paragraph.clone());
-            self.context = Some(paragraph);
+            // A one-line paragraph that opens in bold heads what follows, as a heading would;
+            // under a company heading it names the role there, and replaces the bare heading.
+            let line = match &self.heading_context {
+                Some(heading) => {
+                    if let Some(section) = self.current.as_mut()
+                        && section.facts.last() == Some(heading)
+                    {
+                        section.facts.pop();
+                    }
+                    format!("{heading}: {paragraph}")
+                }
+                None => paragraph,
+            };
+            self.push_fact(line.clone());
+            self.context = Some(line);
             return;
         }
         // "### Study Nurse — Charité" then "*March 2016 – December 2018*": one headline with
@@ -380,6 +397,23 @@ mod tests {
             [
                 "Study Nurse — Charité, Berlin: March 2016 – December 2018",
                 "Study Nurse — Charité, Berlin: Ran dosing days",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bold_role_line_under_a_company_heading_names_both() {
+        let source = "# Ada\n\n## Work\n\n### Acme — Berlin\n\n\
+                      **Staff Engineer** · *2021 – present*\n\n- Led the platform team\n\n\
+                      **Engineer** · *2018 – 2021*\n\n- Built the API\n";
+        let resume = parse_markdown(source, None);
+        assert_eq!(
+            section(&resume, "Work"),
+            [
+                "Acme — Berlin: Staff Engineer · 2021 – present",
+                "Acme — Berlin: Staff Engineer · 2021 – present: Led the platform team",
+                "Acme — Berlin: Engineer · 2018 – 2021",
+                "Acme — Berlin: Engineer · 2018 – 2021: Built the API",
             ]
         );
     }
