@@ -36,6 +36,7 @@ const HAMID: &str = "hamid-rahimi.md";
 const NGOZI: &str = "ngozi-eze.json";
 const ELODIE: &str = "elodie-marchand.pdf";
 const AARAV: &str = "aarav-mehta.md";
+const FATIMA: &str = "fatima-al-sayed.json";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -2392,6 +2393,168 @@ const ROWS: &[Row] = &[
         AARAV,
         "Does he speak Marathi?",
         &["Marathi"],
+        &[DOES_NOT_SAY],
+    ),
+    // A seventeenth batch on a nineteenth resume (JSON Resume with a field of its own, a
+    // compliance manager), written before the answerer first saw the file, after every change
+    // above.
+    (
+        FATIMA,
+        "What is her email?",
+        &["fatima.alsayed@example.ae"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "What's her phone number?",
+        &["+971 50 555 0187"],
+        &[DOES_NOT_SAY],
+    ),
+    (FATIMA, "Where is she based?", &["Dubai"], &[DOES_NOT_SAY]),
+    (
+        FATIMA,
+        "Where does she work now?",
+        &["Gulf Crescent Bank"],
+        &[DOES_NOT_SAY, "Thames"],
+    ),
+    (
+        FATIMA,
+        "What is her current title?",
+        &["Compliance Manager, Financial Crime"],
+        &[DOES_NOT_SAY],
+    ),
+    (FATIMA, "Does she know AML?", &["AML"], &[DOES_NOT_SAY]),
+    (FATIMA, "Has she used Fenergo?", &["does not"], &[]),
+    (
+        FATIMA,
+        "Which tools does she use?",
+        &["Actimize"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "Does she lead a team?",
+        &["team of eight analysts"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "How much did she cut false positives?",
+        &["45%"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "Where did she study?",
+        &["London School of Economics"],
+        &[DOES_NOT_SAY],
+    ),
+    (FATIMA, "What was her GPA?", &["3.6"], &[DOES_NOT_SAY]),
+    (
+        FATIMA,
+        "Does she have a law degree?",
+        &["Law and Finance"],
+        &[DOES_NOT_SAY],
+    ),
+    (FATIMA, "Is she CAMS certified?", &["CAMS"], &[DOES_NOT_SAY]),
+    (
+        FATIMA,
+        "What languages does she speak?",
+        &["Arabic", "French"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "How many years of experience does she have?",
+        &["since 2014"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "List all the companies she has worked for",
+        &[
+            "Gulf Crescent Bank",
+            "Thames & Harbour Investments",
+            "Northgate Building Society",
+        ],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "Where did she work before Thames & Harbour?",
+        &["Northgate Building Society"],
+        &[DOES_NOT_SAY, "Gulf Crescent"],
+    ),
+    (
+        FATIMA,
+        "What did she do after Northgate?",
+        &["Thames & Harbour Investments"],
+        &[DOES_NOT_SAY, "Gulf Crescent"],
+    ),
+    (
+        FATIMA,
+        "Has she worked in London?",
+        &["Thames & Harbour Investments"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "Does she do sanctions screening?",
+        &["sanctions"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "Has she been through a regulatory inspection?",
+        &["central bank inspection"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "Does she mentor anyone?",
+        &["Women in Compliance UAE"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "What's her notice period?",
+        &["three months"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "Is she open to hybrid work?",
+        &["open to hybrid"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "Does she need a visa?",
+        &["UAE resident"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "What's the weather in Dubai?",
+        &[DOES_NOT_SAY],
+        &["Gulf Crescent"],
+    ),
+    (
+        FATIMA,
+        "What are her hobbies?",
+        &["Calligraphy"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "wat is her LinkedIn?",
+        &["linkedin.com/in/fatima-al-sayed-example"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        FATIMA,
+        "What's her name?",
+        &["Fatima Al-Sayed"],
         &[DOES_NOT_SAY],
     ),
 ];
