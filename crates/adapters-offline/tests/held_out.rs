@@ -37,6 +37,7 @@ const NGOZI: &str = "ngozi-eze.json";
 const ELODIE: &str = "elodie-marchand.pdf";
 const AARAV: &str = "aarav-mehta.md";
 const FATIMA: &str = "fatima-al-sayed.json";
+const PIETER: &str = "pieter-van-der-berg.docx";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -2557,6 +2558,168 @@ const ROWS: &[Row] = &[
         &["Fatima Al-Sayed"],
         &[DOES_NOT_SAY],
     ),
+    // An eighteenth batch on a twentieth resume (DOCX with bold role lines and the dates on
+    // the next line, a supply chain manager), written before the answerer first saw the file,
+    // after every change above.
+    (
+        PIETER,
+        "What is his email?",
+        &["pieter.vanderberg@example.nl"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "Phone number?",
+        &["+31 6 1234 5678"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "Where does he live?",
+        &["Rotterdam"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "Where does he work now?",
+        &["Havenlijn Logistics"],
+        &[DOES_NOT_SAY, "Verse Oogst"],
+    ),
+    (
+        PIETER,
+        "What is his current job title?",
+        &["Supply Chain Manager"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "How many containers do his warehouses handle?",
+        &["1,800 containers a week"],
+        &[DOES_NOT_SAY],
+    ),
+    (PIETER, "Has he used SAP?", &["SAP IBP"], &[DOES_NOT_SAY]),
+    (PIETER, "Does he know Oracle SCM?", &["does not"], &[]),
+    (
+        PIETER,
+        "How did he improve forecast accuracy?",
+        &["71% to 88%"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "How big is his team?",
+        &["eleven planners"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "Where did he study?",
+        &["Erasmus University Rotterdam"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "Did he graduate with honours?",
+        &["cum laude"],
+        &[DOES_NOT_SAY],
+    ),
+    (PIETER, "Is he certified?", &["APICS CSCP"], &[DOES_NOT_SAY]),
+    (
+        PIETER,
+        "What languages does he speak?",
+        &["Dutch", "German"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "How many years of experience does he have?",
+        &["since 2012"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "List every employer he has had",
+        &[
+            "Havenlijn Logistics",
+            "Verse Oogst Foods",
+            "Delta Cold Storage",
+        ],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "Where did he work before Verse Oogst Foods?",
+        &["Delta Cold Storage"],
+        &[DOES_NOT_SAY, "Havenlijn"],
+    ),
+    (
+        PIETER,
+        "What did he do after Delta Cold Storage?",
+        &["Verse Oogst Foods"],
+        &[DOES_NOT_SAY, "Havenlijn"],
+    ),
+    (
+        PIETER,
+        "How much did he reduce spoilage?",
+        &["22%"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "Has he negotiated contracts?",
+        &["carrier contracts"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "Has he worked in Belgium?",
+        &["Delta Cold Storage"],
+        &[DOES_NOT_SAY],
+    ),
+    (PIETER, "Does he know Lean?", &["Lean"], &[DOES_NOT_SAY]),
+    (
+        PIETER,
+        "Can he drive a truck?",
+        &["C (trucks)"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "Is he open to remote work?",
+        &["remote the rest"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "What's his notice period?",
+        &["one month"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "What's the weather in Rotterdam?",
+        &[DOES_NOT_SAY],
+        &["Havenlijn"],
+    ),
+    (
+        PIETER,
+        "What are his hobbies?",
+        &["sailing"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "wat sistems does he use?",
+        &["SAP IBP"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        PIETER,
+        "What is his name?",
+        &["Pieter van der Berg"],
+        &[DOES_NOT_SAY],
+    ),
+    (PIETER, "Does he speak Spanish?", &["does not"], &[]),
 ];
 
 /// The share of right answers this table must keep. It records where the answerer stands, so
