@@ -115,6 +115,21 @@ const CITY_COUNTRIES: &[(&str, &str)] = &[
     ("tokyo", "japanese"), ("toronto", "canadian"), ("trondheim", "norwegian"),
     ("utrecht", "dutch"), ("valencia", "spanish"), ("vancouver", "canadian"),
     ("vienna", "austrian"), ("vilnius", "lithuanian"), ("warsaw", "polish"), ("zurich", "swiss"),
+    ("antwerp", "belgian"), ("ghent", "belgian"), ("liege", "belgian"), ("eindhoven", "dutch"),
+    ("bilbao", "spanish"), ("malaga", "spanish"), ("naples", "italian"), ("turin", "italian"),
+    ("florence", "italian"), ("bologna", "italian"), ("marseille", "french"),
+    ("toulouse", "french"), ("bordeaux", "french"), ("lille", "french"), ("nantes", "french"),
+    ("strasbourg", "french"), ("cologne", "german"), ("dusseldorf", "german"),
+    ("stuttgart", "german"), ("leipzig", "german"), ("dresden", "german"),
+    ("nuremberg", "german"), ("hanover", "german"), ("bremen", "german"), ("malmo", "swedish"),
+    ("uppsala", "swedish"), ("tampere", "finnish"), ("espoo", "finnish"), ("odense", "danish"),
+    ("wroclaw", "polish"), ("poznan", "polish"), ("brno", "czech"), ("cluj", "romanian"),
+    ("basel", "swiss"), ("lausanne", "swiss"), ("salzburg", "austrian"), ("graz", "austrian"),
+    ("pune", "indian"), ("hyderabad", "indian"), ("chennai", "indian"), ("kolkata", "indian"),
+    ("ottawa", "canadian"), ("calgary", "canadian"), ("brisbane", "australian"),
+    ("perth", "australian"), ("kyoto", "japanese"), ("shenzhen", "chinese"),
+    ("abuja", "nigerian"), ("alexandria", "egyptian"), ("lviv", "ukrainian"),
+    ("thessaloniki", "greek"), ("galway", "irish"), ("limerick", "irish"),
 ];
 
 /// The past forms of the irregular verbs resumes use, so that "Which subjects did she teach?"
