@@ -38,6 +38,7 @@ const ELODIE: &str = "elodie-marchand.pdf";
 const AARAV: &str = "aarav-mehta.md";
 const FATIMA: &str = "fatima-al-sayed.json";
 const PIETER: &str = "pieter-van-der-berg.docx";
+const LENA: &str = "lena-hoffmann.txt";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -2721,6 +2722,159 @@ const ROWS: &[Row] = &[
         &[DOES_NOT_SAY],
     ),
     (PIETER, "Does he speak Spanish?", &["does not"], &[]),
+    // A nineteenth batch on a twenty-first resume (plain text with indented bullets, a
+    // regulatory affairs manager), written before the answerer first saw the file, after every
+    // change above.
+    (
+        LENA,
+        "What is her email?",
+        &["lena.hoffmann@example.at"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "What's her phone number?",
+        &["+43 664 555 0123"],
+        &[DOES_NOT_SAY],
+    ),
+    (LENA, "Where is she based?", &["Vienna"], &[DOES_NOT_SAY]),
+    (
+        LENA,
+        "Where does she work now?",
+        &["Donau Pharma"],
+        &[DOES_NOT_SAY, "Alpen Generics"],
+    ),
+    (
+        LENA,
+        "What is her current job title?",
+        &["Regulatory Affairs Manager"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "Is she a pharmacist?",
+        &["pharmacist"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "How many submissions has she led?",
+        &["14 marketing authorisation submissions"],
+        &[DOES_NOT_SAY],
+    ),
+    (LENA, "Does she know eCTD?", &["eCTD"], &[DOES_NOT_SAY]),
+    (
+        LENA,
+        "Has she used Veeva?",
+        &["Veeva Vault RIM"],
+        &[DOES_NOT_SAY],
+    ),
+    (LENA, "Does she know SAS?", &["does not"], &[]),
+    (
+        LENA,
+        "Does she manage a team?",
+        &["team of four"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "Where did she study?",
+        &["University of Vienna"],
+        &[DOES_NOT_SAY],
+    ),
+    (LENA, "What was her grade?", &["very good"], &[DOES_NOT_SAY]),
+    (LENA, "Is she certified?", &["RAC-Drugs"], &[DOES_NOT_SAY]),
+    (
+        LENA,
+        "What languages does she speak?",
+        &["German", "French"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "How many years of experience does she have?",
+        &["since 2014"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "List every company she has worked for",
+        &["Donau Pharma", "Alpen Generics", "Apotheke am Ring"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "Where did she work before Alpen Generics?",
+        &["Apotheke am Ring"],
+        &[DOES_NOT_SAY, "Donau"],
+    ),
+    (
+        LENA,
+        "What did she do after Apotheke am Ring?",
+        &["Alpen Generics"],
+        &[DOES_NOT_SAY, "Donau"],
+    ),
+    (
+        LENA,
+        "Has she worked in Switzerland?",
+        &["Alpen Generics"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "Does she know pharmacovigilance?",
+        &["pharmacovigilance"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "Has she worked with the EMA?",
+        &["EMA"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "Is she open to remote work?",
+        &["hybrid, two days a week"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "What's her notice period?",
+        &["three months"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "What's the weather in Vienna?",
+        &[DOES_NOT_SAY],
+        &["Donau"],
+    ),
+    (
+        LENA,
+        "What are her hobbies?",
+        &["alpine skiing"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "Does she play an instrument?",
+        &["cello"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "wat tols does she use?",
+        &["Argus Safety"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        LENA,
+        "What is her name?",
+        &["Lena Hoffmann"],
+        &[DOES_NOT_SAY],
+    ),
+    (LENA, "Does she speak Italian?", &["does not"], &[]),
 ];
 
 /// The share of right answers this table must keep. It records where the answerer stands, so
