@@ -10,25 +10,29 @@ use crate::helpers::{Backend, TestApp, TestDb, settings, stored_rows};
 const SECRET_KEY: &str = "sk-or-test-very-secret-key";
 
 async fn start_with(fake: &FakeLlmHandle, backend: Backend) -> Option<(TestApp, TestDb)> {
+    start_with_env(fake, backend, &[]).await
+}
+
+/// As [`start_with`], with `extra` variables set over the test model's.
+async fn start_with_env(
+    fake: &FakeLlmHandle,
+    backend: Backend,
+    extra: &[(&str, &str)],
+) -> Option<(TestApp, TestDb)> {
     let db = TestDb::new(backend).await?;
     let base_url = fake.base_url();
-    let app = TestApp::spawn(
-        settings(
-            &db.url,
-            &[
-                ("OPENROUTER_API_KEY", SECRET_KEY),
-                ("LLM_BASE_URL", &base_url),
-                ("LLM_MODEL", "test/primary"),
-                ("LLM_MAX_RETRIES", "1"),
-                ("LLM_BACKOFF_BASE", "0.01"),
-                ("LLM_TIMEOUT", "5"),
-                ("LLM_STALL_TIMEOUT", "1"),
-                ("LLM_APP_TITLE", "Resume chat tests"),
-            ],
-        ),
-        None,
-    )
-    .await;
+    let mut env = vec![
+        ("OPENROUTER_API_KEY", SECRET_KEY),
+        ("LLM_BASE_URL", &base_url),
+        ("LLM_MODEL", "test/primary"),
+        ("LLM_MAX_RETRIES", "1"),
+        ("LLM_BACKOFF_BASE", "0.01"),
+        ("LLM_TIMEOUT", "5"),
+        ("LLM_STALL_TIMEOUT", "1"),
+        ("LLM_APP_TITLE", "Resume chat tests"),
+    ];
+    env.extend_from_slice(extra);
+    let app = TestApp::spawn(settings(&db.url, &env), None).await;
     Some((app, db))
 }
 
@@ -279,23 +283,10 @@ async fn a_steady_answer_longer_than_llm_timeout_is_not_cut() {
         .spawn()
         .await
         .unwrap();
-    let Some(db) = TestDb::new(Backend::Sqlite).await else {
+    let Some((app, db)) = start_with_env(&fake, Backend::Sqlite, &[("LLM_TIMEOUT", "0.5")]).await
+    else {
         return;
     };
-    let base_url = fake.base_url();
-    let app = TestApp::spawn(
-        settings(
-            &db.url,
-            &[
-                ("OPENROUTER_API_KEY", SECRET_KEY),
-                ("LLM_BASE_URL", &base_url),
-                ("LLM_TIMEOUT", "0.5"),
-                ("LLM_STALL_TIMEOUT", "1"),
-            ],
-        ),
-        None,
-    )
-    .await;
     let mut ws = app.connect(None).await;
     session_of(&mut ws).await;
     let started = std::time::Instant::now();
