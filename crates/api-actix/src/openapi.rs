@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web as actix};
 use utoipa::OpenApi;
 
 use crate::protocol::{
-    ClientFrame, ErrorBody, ErrorCode, FinishReason, ServerFrame, Usage, WireRole,
+    AnsweringFrame, ClientFrame, ErrorBody, ErrorCode, FinishReason, ServerFrame, Usage, WireRole,
 };
 use crate::{http, web};
 
@@ -51,6 +51,7 @@ pub(crate) fn routes(cfg: &mut actix::ServiceConfig) {
         WireRole,
         ClientFrame,
         ServerFrame<'_>,
+        AnsweringFrame,
         FinishReason,
         Usage,
     )),
@@ -206,10 +207,15 @@ mod tests {
             protocol::ServerFrame::System {
                 message: "hi",
                 session_id: "id".into(),
-                resumed: false,
+                resumed: true,
+                answering: Some(protocol::AnsweringFrame {
+                    message_id: "id".into(),
+                    seq: 3,
+                }),
             },
             protocol::ServerFrame::AnswerStart {
                 message_id: "id".into(),
+                question: "q",
             },
             protocol::ServerFrame::Delta { delta: "a", seq: 1 },
             protocol::ServerFrame::Response {

@@ -198,6 +198,16 @@ pub struct Usage {
     pub completion_tokens: u32,
 }
 
+/// The answer a session has in flight when a socket joins it (`system.answering`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AnsweringFrame {
+    /// The id the answer will be stored under (its `response` frame's `message_id`).
+    #[schema(format = Uuid)]
+    pub message_id: String,
+    /// The latest piece written so far (0: none yet).
+    pub seq: u64,
+}
+
 /// A frame from the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -215,14 +225,22 @@ pub enum ServerFrame<'a> {
         session_id: String,
         /// True only when the requested session existed and was resumed.
         resumed: bool,
+        /// Present when the session has an answer in flight: its id and latest `seq`. The
+        /// pieces after the client's `after_seq` follow at once in one `delta`, then the live
+        /// ones and the `response`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        answering: Option<AnsweringFrame>,
     },
     /// An accepted question's answer has begun: it will be stored under `message_id` (the same
     /// id as its `response` frame's). Clients that do not know this frame ignore it.
     #[schema(example = json!({"type": "answer_start",
-        "message_id": "0193a0c2-8a11-7d2f-b1e0-5c4d3e2f1a0b"}))]
+        "message_id": "0193a0c2-8a11-7d2f-b1e0-5c4d3e2f1a0b",
+        "question": "Which languages does she use?"}))]
     AnswerStart {
         #[schema(format = Uuid)]
         message_id: String,
+        /// The question being answered, for the session's other sockets (tabs) to show.
+        question: &'a str,
     },
     /// The next piece of the answer being written.
     #[schema(example = json!({"type": "delta", "delta": "She writes Rust", "seq": 1}))]

@@ -4,6 +4,7 @@
 //! This crate must not depend on HTTP, SQL or JSON wire formats, nor on any adapter crate:
 //! adapters depend on it, never the other way round.
 
+pub mod answers;
 pub mod model;
 pub mod ports;
 pub mod prompt;
@@ -11,6 +12,9 @@ pub mod resume;
 pub mod service;
 pub mod tokens;
 
+pub use answers::{
+    AnswerFeed, AnswerHub, AnswerOutcome, Answering, FeedEvent, HubError, HubSettings, MemoryHub,
+};
 pub use model::{
     AnswerMetadata, Conversation, FinishReason, Message, Question, QuestionError, Role, SessionId,
     SessionIdError, SessionTag, Usage,
@@ -20,6 +24,6 @@ pub use ports::{
 };
 pub use resume::{Resume, ResumeSection};
 pub use service::{
-    Answer, AnswerEvent, AskError, ChatService, ChatSession, ChatSettings, OpenError,
+    Answer, AnswerEvent, AskError, ChatService, ChatSession, ChatSettings, OpenError, StartError,
 };
 pub use tokens::TokenCounter;

@@ -9,9 +9,11 @@ use arc_swap::ArcSwap;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, warn};
+use tokio_util::task::TaskTracker;
+use tracing::{Instrument, debug, warn};
 use uuid::Uuid;
 
+use crate::answers::{AnswerFeed, AnswerHub, AnswerOutcome, AnswerPublisher, HubError, MemoryHub};
 use crate::model::{
     AnswerMetadata, Conversation, FinishReason, Message, Question, Role, SessionId, Usage,
 };
@@ -32,6 +34,10 @@ const QUESTION_STORE_RETRIES: u32 = 1;
 /// The provider enforces the limit with the model's tokenizer, which can differ from ours by a
 /// fifth or so; the slack keeps honest answers whole while still bounding one that ignores it.
 const RESPONSE_TOKEN_SLACK_DIVISOR: u32 = 4;
+
+/// Events queued between an answer and its publisher; the publisher only hands them on, so this
+/// only smooths bursts.
+const ANSWER_EVENT_BUFFER: usize = 64;
 
 /// What an answer sends as it is made, in order: `Started` once, then its pieces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,13 +84,12 @@ impl Default for ChatSettings {
     }
 }
 
-/// One visitor's conversation as a connection holds it: the conversation and its history with
-/// token counts, loaded once when the connection opens and kept up to date as it goes, so a
-/// question never re-reads or re-tokenises the whole history.
-#[derive(Debug, Clone)]
+/// One visitor's conversation as a connection holds it. Its history is not held: each
+/// question reads it from storage (with the token counts stored beside each message, so
+/// nothing is re-tokenised), because another tab or another instance may have added to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatSession {
     conversation: Conversation,
-    history: Vec<HistoryEntry>,
     /// False until the first question stores the conversation: visitors who never ask leave
     /// nothing behind.
     stored: bool,
@@ -99,15 +104,10 @@ impl ChatSession {
         &self.conversation
     }
 
-    pub fn history(&self) -> &[HistoryEntry] {
-        &self.history
-    }
-
     /// Starts over with a new, not yet stored conversation under a fresh id (the old one was
     /// erased while this session held it).
     fn restart(&mut self) {
         self.conversation = Conversation::new(SessionId::generate());
-        self.history.clear();
         self.stored = false;
     }
 }
@@ -123,6 +123,26 @@ pub struct Answer {
     pub model: Option<String>,
     /// Set when the answer could not be stored even after retries; it was still produced.
     pub store_error: Option<RepoError>,
+}
+
+/// Why a question could not be started.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    /// The session is already answering (from this socket or another).
+    #[error("the session is already answering")]
+    Busy,
+    /// The answers in flight could not be reached.
+    #[error("{0}")]
+    Hub(HubError),
+}
+
+impl From<HubError> for StartError {
+    fn from(err: HubError) -> Self {
+        match err {
+            HubError::Busy => StartError::Busy,
+            other => StartError::Hub(other),
+        }
+    }
 }
 
 /// Why a conversation could not be opened.
@@ -158,6 +178,10 @@ pub enum AskError {
 pub struct ChatService {
     repo: Arc<dyn RepoPort>,
     llm: Arc<dyn LlmPort>,
+    /// Answers in flight, followed by every socket of their session.
+    hub: Arc<dyn AnswerHub>,
+    /// The answer tasks, so that a shutdown can wait for them to be stored.
+    tasks: TaskTracker,
     counter: Arc<dyn TokenCounter>,
     /// The resume and the system prompt built from it, swapped together when it is reloaded.
     current: Arc<ArcSwap<Current>>,
@@ -196,10 +220,20 @@ impl ChatService {
         Self {
             repo,
             llm,
+            hub: Arc::new(MemoryHub::default()),
+            tasks: TaskTracker::new(),
             counter,
             current: Arc::new(ArcSwap::from_pointee(current)),
             settings,
         }
+    }
+
+    /// The same service with its answers in flight kept by `hub` instead of in this process
+    /// with the default orphan timeout.
+    #[must_use]
+    pub fn with_hub(mut self, hub: Arc<dyn AnswerHub>) -> Self {
+        self.hub = hub;
+        self
     }
 
     /// The resume being answered about now.
@@ -241,22 +275,14 @@ impl ChatService {
         if let Some(session_id) = requested
             && let Some(conversation) = self.repo.find_conversation(&session_id).await?
         {
-            let messages = self.repo.load_history(conversation.id).await?;
-            let history = messages
-                .into_iter()
-                .filter(|m| m.role != Role::System)
-                .map(|m| self.history_entry(m.role, m.content.into(), m.tokens))
-                .collect();
             let session = ChatSession {
                 conversation,
-                history,
                 stored: true,
             };
             return Ok((session, true));
         }
         let session = ChatSession {
             conversation: Conversation::new(SessionId::generate()),
-            history: Vec::new(),
             stored: false,
         };
         Ok((session, false))
@@ -287,6 +313,27 @@ impl ChatService {
         events: mpsc::Sender<AnswerEvent>,
         cancel: CancellationToken,
     ) -> Result<Answer, AskError> {
+        self.ask_as(session, question, Uuid::now_v7(), events, cancel)
+            .await
+    }
+
+    /// [`ChatService::ask`], storing the answer under `answer_id`.
+    async fn ask_as(
+        &self,
+        session: &mut ChatSession,
+        question: Question,
+        answer_id: Uuid,
+        events: mpsc::Sender<AnswerEvent>,
+        cancel: CancellationToken,
+    ) -> Result<Answer, AskError> {
+        // Read now, not held: another tab or instance may have asked since this one last did.
+        let history = if session.stored {
+            self.history(session.conversation.id)
+                .await
+                .map_err(AskError::QuestionNotStored)?
+        } else {
+            Vec::new()
+        };
         if !session.stored {
             session.conversation.title = Some(title_from(question.as_str()));
             self.repo
@@ -306,7 +353,7 @@ impl ChatService {
         let current = self.current.load_full();
         let prompt = build_prompt(
             &current.system,
-            &session.history,
+            &history,
             &question_entry,
             self.settings.budget,
         );
@@ -329,10 +376,7 @@ impl ChatService {
             }
             Err(error) => return Err(AskError::QuestionNotStored(error)),
         }
-        session.history.push(question_entry);
 
-        // Chosen now, so the client knows it from the first frame of the answer.
-        let answer_id = Uuid::now_v7();
         let outcome = if events
             .send(AnswerEvent::Started {
                 message_id: answer_id,
@@ -384,12 +428,6 @@ impl ChatService {
             .err();
         if store_error == Some(RepoError::ConversationGone) {
             session.restart();
-        } else {
-            session.history.push(HistoryEntry {
-                role: Role::Assistant,
-                content: content.as_str().into(),
-                tokens: completion_tokens,
-            });
         }
 
         let answer = Answer {
@@ -431,13 +469,125 @@ impl ChatService {
         self.repo.delete_conversation(session_id).await
     }
 
-    fn history_entry(&self, role: Role, content: Arc<str>, tokens: Option<u32>) -> HistoryEntry {
-        let tokens = tokens.unwrap_or_else(|| self.counter.count(&content));
-        HistoryEntry {
-            role,
-            content,
-            tokens,
+    /// Starts answering `question` in `session` in a task of its own, which outlives the
+    /// socket that asked: its events reach every follower of the session
+    /// ([`ChatService::follow`]), ending with the [`AnswerOutcome`] (the answer, stored, or why
+    /// there is none). Only [`ChatService::cancel`], the orphan timeout or the end of the
+    /// shutdown grace stop it.
+    ///
+    /// # Errors
+    /// - [`StartError::Busy`]: the session is already answering.
+    /// - [`StartError::Hub`]: the answers in flight cannot be reached.
+    pub async fn start(&self, session: &ChatSession, question: Question) -> Result<(), StartError> {
+        let answer_id = Uuid::now_v7();
+        let publisher = self
+            .hub
+            .claim(&session.session_id(), answer_id, question.as_str().into())
+            .await?;
+        let service = self.clone();
+        let session = session.clone();
+        self.tasks.spawn(
+            async move {
+                service
+                    .answer(session, question, answer_id, publisher)
+                    .await
+            }
+            .in_current_span(),
+        );
+        Ok(())
+    }
+
+    /// The body of an answer task: asks, publishes each event, then the outcome.
+    async fn answer(
+        &self,
+        mut session: ChatSession,
+        question: Question,
+        answer_id: Uuid,
+        mut publisher: Box<dyn AnswerPublisher>,
+    ) {
+        let (sender, mut receiver) = mpsc::channel(ANSWER_EVENT_BUFFER);
+        let cancel = publisher.cancelled();
+        let asking = self.ask_as(&mut session, question, answer_id, sender, cancel);
+        let publishing = async {
+            while let Some(event) = receiver.recv().await {
+                match event {
+                    AnswerEvent::Started { .. } => publisher.started().await,
+                    AnswerEvent::Delta { seq, text } => publisher.delta(seq, &text).await,
+                }
+            }
+        };
+        let (result, ()) = tokio::join!(asking, publishing);
+        publisher
+            .finish(AnswerOutcome {
+                session: Some(session),
+                result: Some(result),
+            })
+            .await;
+    }
+
+    /// Follows `session`'s answers: the one in flight from after its piece `after_seq`, then
+    /// those asked from any socket.
+    ///
+    /// # Errors
+    /// [`HubError::Unavailable`] when the answers in flight cannot be reached.
+    pub async fn follow(
+        &self,
+        session: &SessionId,
+        after_seq: u64,
+    ) -> Result<Box<dyn AnswerFeed>, HubError> {
+        self.hub.follow(session, after_seq).await
+    }
+
+    /// Stops `session`'s answer in flight, from whichever socket asks; false when none was.
+    ///
+    /// # Errors
+    /// [`HubError::Unavailable`] when the answers in flight cannot be reached.
+    pub async fn cancel(&self, session: &SessionId) -> Result<bool, HubError> {
+        self.hub.cancel(session).await
+    }
+
+    /// Stops every answer this process is generating; each is stored as it stands.
+    pub fn cancel_answers(&self) {
+        self.hub.cancel_all();
+    }
+
+    /// Waits up to `patience` for the answers in flight in this process to be stored (at a
+    /// shutdown, once no new question can come). Returns how many were still running.
+    pub async fn wait_for_answers(&self, patience: Duration) -> usize {
+        self.tasks.close();
+        if tokio::time::timeout(patience, self.tasks.wait())
+            .await
+            .is_err()
+        {
+            warn!(
+                answers = self.tasks.len(),
+                "answers were still being written when the server stopped"
+            );
         }
+        self.tasks.len()
+    }
+
+    /// The answer tasks running in this process.
+    pub fn answers_in_flight(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// A conversation's history for a prompt, oldest first, counting the tokens of messages
+    /// stored without a count (by older versions).
+    async fn history(&self, conversation_id: Uuid) -> Result<Vec<HistoryEntry>, RepoError> {
+        let messages = self.repo.load_history(conversation_id).await?;
+        Ok(messages
+            .into_iter()
+            .filter(|m| m.role != Role::System)
+            .map(|m| {
+                let tokens = m.tokens.unwrap_or_else(|| self.counter.count(&m.content));
+                HistoryEntry {
+                    role: m.role,
+                    content: m.content.into(),
+                    tokens,
+                }
+            })
+            .collect())
     }
 
     async fn stream(

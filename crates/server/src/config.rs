@@ -21,7 +21,7 @@ use adapters_postgres::{ConnectOptions, redact_url};
 use api_actix::{LimitSettings, WsSettings};
 use config::{Config, Environment, File, FileFormat, Map, Value, ValueKind};
 use config_values::{Bounded, Seconds};
-use domain::ChatSettings;
+use domain::{ChatSettings, HubSettings};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -43,6 +43,8 @@ pub struct Settings {
     /// The model adapter's settings; used only when [`Settings::api_key`] is set.
     pub model: OpenRouterConfig,
     pub chat: ChatSettings,
+    /// The answers in flight (`ORPHAN_ANSWER_TIMEOUT`).
+    pub answers: HubSettings,
     pub socket: WsSettings,
     pub limits: LimitSettings,
 }
@@ -260,12 +262,15 @@ impl Settings {
         let storage = section::<ConnectOptions>(&table, &mut problems);
         let model = section::<OpenRouterConfig>(&table, &mut problems);
         let chat = section::<ChatSettings>(&table, &mut problems);
+        let answers = section::<HubSettings>(&table, &mut problems);
         let socket = section::<WsSettings>(&table, &mut problems);
         let limits = section::<LimitSettings>(&table, &mut problems);
         if let Some(Err(problem)) = chat.as_ref().map(|c| c.budget.check()) {
             problems.push(problem);
         }
-        match (server, log, database, storage, model, chat, socket, limits) {
+        match (
+            server, log, database, storage, model, chat, answers, socket, limits,
+        ) {
             (
                 Some(server),
                 Some(log),
@@ -273,6 +278,7 @@ impl Settings {
                 Some(storage),
                 Some(model),
                 Some(chat),
+                Some(answers),
                 Some(socket),
                 Some(limits),
             ) if problems.is_empty() => Ok(Self {
@@ -282,6 +288,7 @@ impl Settings {
                 storage,
                 model,
                 chat,
+                answers,
                 socket,
                 limits,
             }),
@@ -398,6 +405,7 @@ mod tests {
         assert_eq!(s.chat.budget.max_context_tokens, 8000);
         assert_eq!(s.storage.pool_size, 5);
         assert_eq!(s.log.log_format, LogFormat::Pretty);
+        assert_eq!(s.answers.orphan_answer_timeout, Duration::from_secs(120));
     }
 
     #[test]
@@ -593,6 +601,7 @@ mod tests {
             field_names::<ConnectOptions>(),
             field_names::<OpenRouterConfig>(),
             field_names::<ChatSettings>(),
+            field_names::<HubSettings>(),
             field_names::<WsSettings>(),
             field_names::<LimitSettings>(),
         ]

@@ -11,7 +11,7 @@ use adapters_openrouter::{OpenRouterConfig, OpenRouterLlm};
 use adapters_postgres::SeaOrmRepo;
 use adapters_tiktoken::TiktokenCounter;
 use api_actix::{AppState, Limits, MetricsRender};
-use domain::{ChatService, LlmPort, RepoPort};
+use domain::{ChatService, LlmPort, MemoryHub, RepoPort};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use tracing_actix_web::TracingLogger;
@@ -54,6 +54,7 @@ pub struct Application {
     shutdown: CancellationToken,
     shutdown_deadline: CancellationToken,
     grace: Duration,
+    chat: ChatService,
 }
 
 impl std::fmt::Debug for Application {
@@ -118,7 +119,8 @@ impl Application {
             Arc::new(TiktokenCounter::new()),
             &resume,
             settings.chat,
-        );
+        )
+        .with_hub(Arc::new(MemoryHub::new(settings.answers)));
         let shutdown = CancellationToken::new();
         let shutdown_deadline = CancellationToken::new();
         let watcher = {
@@ -134,7 +136,7 @@ impl Application {
             })?
         };
         let state = AppState {
-            chat,
+            chat: chat.clone(),
             ws: settings.socket,
             shutdown: shutdown.clone(),
             shutdown_deadline: shutdown_deadline.clone(),
@@ -190,6 +192,7 @@ impl Application {
             shutdown,
             shutdown_deadline,
             grace,
+            chat,
         })
     }
 
@@ -205,6 +208,7 @@ impl Application {
             shutdown: self.shutdown.clone(),
             shutdown_deadline: self.shutdown_deadline.clone(),
             grace: self.grace,
+            chat: self.chat.clone(),
         }
     }
 
@@ -243,6 +247,7 @@ pub struct Stopper {
     shutdown: CancellationToken,
     shutdown_deadline: CancellationToken,
     grace: Duration,
+    chat: ChatService,
 }
 
 impl Stopper {
@@ -250,9 +255,11 @@ impl Stopper {
     /// the grace, then stops those still running (they are stored as they stand and their
     /// clients told), and returns once every connection is closed.
     pub async fn stop(&self) {
+        let began = Instant::now();
         self.shutdown.cancel();
         let deadline = self.shutdown_deadline.clone();
         let grace = self.grace;
+        let chat = self.chat.clone();
         let timer = tokio::spawn(async move {
             tokio::time::sleep(grace).await;
             warn!(
@@ -260,8 +267,13 @@ impl Stopper {
                 "the shutdown grace ran out: stopping the answers still in flight"
             );
             deadline.cancel();
+            // Answers no socket follows any more are stopped too, and stored as they stand.
+            chat.cancel_answers();
         });
         self.handle.stop(true).await;
+        // Every socket is closed; answers whose visitors left still finish within the grace.
+        let patience = (grace + SHUTDOWN_STORE_MARGIN).saturating_sub(began.elapsed());
+        self.chat.wait_for_answers(patience).await;
         timer.abort();
     }
 }

@@ -13,39 +13,53 @@ use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, rt, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError};
-use domain::{Answer, AnswerEvent, AskError, ChatSession, Question, SessionId};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
+use domain::{
+    Answer, AnswerFeed, AskError, ChatSession, FeedEvent, Question, SessionId, StartError,
+};
 use tracing::{Instrument, debug, error, info, info_span, warn};
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::limits::SocketPermit;
-use crate::protocol::{ClientFrame, ServerFrame, Usage, parse_client_frame};
+use crate::protocol::{AnsweringFrame, ClientFrame, ServerFrame, Usage, parse_client_frame};
 use guard::FrameSizeGuard;
 use outbox::{Closed, Outbox};
-
-/// Answer events buffered between the answer task and the socket loop. The loop hands each one to the
-/// writer at once, so this only smooths bursts.
-const DELTA_BUFFER: usize = 64;
 
 /// Heartbeats without any frame from the peer (pongs count) before it is taken as gone.
 const MISSED_HEARTBEATS: u32 = 3;
 
-/// The `session_id` a client asked for: the one value of the parameter, or none when it is
-/// absent, not a UUID, or given more than once (an ambiguous or malformed id is treated as
-/// unknown, not refused).
-fn requested_session(req: &HttpRequest) -> Option<SessionId> {
-    let pairs: Vec<(String, String)> =
-        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-            .map(web::Query::into_inner)
-            .unwrap_or_default();
-    let mut ids = pairs.into_iter().filter(|(key, _)| key == "session_id");
-    match (ids.next(), ids.next()) {
-        (Some((_, id)), None) => id.parse().ok(),
-        _ => None,
+/// What a client asked for in the query string of `/ws`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Requested {
+    /// The conversation to resume: the one `session_id`, or none when it is absent, not a
+    /// UUID, or given more than once (an ambiguous or malformed id is treated as unknown, not
+    /// refused).
+    session: Option<SessionId>,
+    /// The last piece of the answer in flight the client has (`after_seq`); 0 when absent or
+    /// not a number: the whole answer so far is sent.
+    after_seq: u64,
+}
+
+impl Requested {
+    fn from_request(req: &HttpRequest) -> Self {
+        let pairs: Vec<(String, String)> =
+            web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+                .map(web::Query::into_inner)
+                .unwrap_or_default();
+        let only = |name: &str| {
+            let mut values = pairs.iter().filter(|(key, _)| key == name);
+            match (values.next(), values.next()) {
+                (Some((_, value)), None) => Some(value.as_str()),
+                _ => None,
+            }
+        };
+        Self {
+            session: only("session_id").and_then(|id| id.parse().ok()),
+            after_seq: only("after_seq")
+                .and_then(|seq| seq.parse().ok())
+                .unwrap_or(0),
+        }
     }
 }
 
@@ -90,7 +104,7 @@ pub(crate) async fn connect(
         .aggregate_continuations()
         .max_continuation_size(settings.max_frame_bytes);
     let span = info_span!("ws", request_id = %Uuid::new_v4(), session = tracing::field::Empty);
-    let requested = requested_session(&req);
+    let requested = Requested::from_request(&req);
     let client = Client {
         ip: client_ip,
         _permit: permit,
@@ -106,16 +120,6 @@ struct Client {
     _permit: SocketPermit,
 }
 
-type AnswerTask = JoinHandle<(ChatSession, Result<Answer, AskError>)>;
-
-/// The answer being generated on this socket, if any.
-struct InFlight {
-    task: AnswerTask,
-    cancel: CancellationToken,
-    /// A copy of the conversation taken before the question, restored if the task dies.
-    backup: ChatSession,
-}
-
 /// Why the socket loop ended.
 enum Ending {
     /// The client went away, or stopped reading; nothing more can be sent.
@@ -124,18 +128,46 @@ enum Ending {
     Close(CloseCode, &'static str),
 }
 
+/// What the socket knows of its session: the conversation, and the feed of its answers (asked
+/// from this socket or any other), which it follows for as long as it is open.
+struct Following {
+    chat: ChatSession,
+    feed: Box<dyn AnswerFeed>,
+    /// True from a question (or the first sign of an answer) to the answer's outcome.
+    answering: bool,
+    /// The id of the answer begun, until its `answer_start` frame is sent: just before its
+    /// first delta or its `response`, so that a question that fails before any answer gets
+    /// only its error frame.
+    unannounced: Option<(Uuid, Arc<str>)>,
+}
+
 async fn run(
     state: Arc<AppState>,
     ws: Outbox,
     mut stream: AggregatedMessageStream,
-    requested: Option<SessionId>,
+    requested: Requested,
     client: Client,
 ) {
-    let (chat, resumed) = match state.chat.open(requested).await {
-        Ok(opened) => opened,
+    let opened = match state.chat.open(requested.session).await {
+        Ok(opened) => Ok(opened),
+        Err(err) => Err(ApiError::from(err)),
+    };
+    let followed = match opened {
+        Ok((chat, resumed)) => match state
+            .chat
+            .follow(&chat.session_id(), requested.after_seq)
+            .await
+        {
+            Ok(feed) => Ok((chat, resumed, feed)),
+            Err(err) => Err(ApiError::internal(&err)),
+        },
+        Err(err) => Err(err),
+    };
+    let (chat, resumed, feed) = match followed {
+        Ok(followed) => followed,
         Err(err) => {
             error!(error = %err, "could not open the conversation");
-            let _ = send_failure(&ws, &ApiError::from(err));
+            let _ = send_failure(&ws, &err);
             ws.close(close_reason(CloseCode::Error, "storage unavailable"));
             return;
         }
@@ -144,7 +176,8 @@ async fn run(
         "session",
         tracing::field::display(chat.session_id().log_tag()),
     );
-    info!(resumed, "socket opened");
+    let answering = feed.answering();
+    info!(resumed, answering = answering.is_some(), "socket opened");
     let _open = OpenSocketGauge::new();
 
     let greeting = format!(
@@ -155,19 +188,36 @@ async fn run(
         message: &greeting,
         session_id: chat.session_id().to_string(),
         resumed,
+        answering: answering.as_ref().map(|a| AnsweringFrame {
+            message_id: a.message_id.to_string(),
+            seq: a.seq,
+        }),
     };
     if send(&ws, &hello).is_err() {
         return;
     }
+    // The pieces of the answer in flight that the client lacks, in one frame.
+    if let Some(answer) = &answering
+        && !answer.catch_up.is_empty()
+        && send(
+            &ws,
+            &ServerFrame::Delta {
+                delta: &answer.catch_up,
+                seq: answer.seq,
+            },
+        )
+        .is_err()
+    {
+        return;
+    }
 
     let settings = state.ws;
-    let mut chat = Some(chat);
-    let mut in_flight: Option<InFlight> = None;
-    let mut deltas: Option<mpsc::Receiver<AnswerEvent>> = None;
-    // The id of the answer begun, until its `answer_start` frame is sent: just before its
-    // first delta or its `response`, so that a question that fails before any answer gets only
-    // its error frame.
-    let mut unannounced: Option<Uuid> = None;
+    let mut session = Following {
+        chat,
+        feed,
+        answering: answering.is_some(),
+        unannounced: None,
+    };
     let mut heartbeat = tokio::time::interval(settings.heartbeat());
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     heartbeat.tick().await;
@@ -191,10 +241,8 @@ async fn run(
                     }
                     Some(Ok(AggregatedMessage::Text(text))) => {
                         last_used = Instant::now();
-                        match on_text(&state, &ws, &text, &mut chat, &mut in_flight, client.ip) {
-                            Ok(Some(receiver)) => deltas = Some(receiver),
-                            Ok(None) => {}
-                            Err(Closed) => break Ending::ClientGone,
+                        if on_text(&state, &ws, &text, &mut session, client.ip).await.is_err() {
+                            break Ending::ClientGone;
                         }
                     }
                     Some(Ok(AggregatedMessage::Binary(_))) => {
@@ -218,57 +266,18 @@ async fn run(
                     }
                 }
             }
-            event = next_event(&mut deltas) => {
-                match event {
-                    Some(event) => {
-                        if send_event(&ws, event, &mut unannounced).is_err() {
-                            break Ending::ClientGone;
-                        }
+            event = session.feed.next() => {
+                match on_feed_event(&state, &ws, event, &mut session).await {
+                    Ok(true) if stopped_for_shutdown => {
+                        let _ = send_failure(&ws, &ApiError::ShuttingDown);
+                        break Ending::Close(CloseCode::Away, "server restarting");
                     }
-                    // The answer task is done sending; its result follows.
-                    None => deltas = None,
-                }
-            }
-            joined = join(&mut in_flight) => {
-                let Some(InFlight { backup, .. }) = in_flight.take() else {
-                    continue;
-                };
-                // Every delta was queued before the task ended: send the rest first.
-                if let Some(mut receiver) = deltas.take() {
-                    while let Ok(event) = receiver.try_recv() {
-                        if send_event(&ws, event, &mut unannounced).is_err() {
-                            break;
-                        }
-                    }
-                }
-                let asked_in = backup.session_id();
-                let result = match joined {
-                    Ok((session, result)) => {
-                        chat = Some(session);
-                        Some(result)
-                    }
-                    Err(err) => {
-                        error!(error = %err, "the answer task failed");
-                        chat = Some(backup);
-                        None
-                    }
-                };
-                if report(&ws, result, unannounced.take()).is_err() {
-                    break Ending::ClientGone;
-                }
-                if let Some(session) = &chat
-                    && session.session_id() != asked_in
-                    && announce_new_conversation(&ws, session).is_err()
-                {
-                    break Ending::ClientGone;
-                }
-                if stopped_for_shutdown {
-                    let _ = send_failure(&ws, &ApiError::ShuttingDown);
-                    break Ending::Close(CloseCode::Away, "server restarting");
+                    Ok(_) => {}
+                    Err(Closed) => break Ending::ClientGone,
                 }
             }
             _ = heartbeat.tick() => {
-                if in_flight.is_none() && last_used.elapsed() >= settings.idle_timeout {
+                if !session.answering && last_used.elapsed() >= settings.idle_timeout {
                     break Ending::Close(CloseCode::Normal, "idle timeout");
                 }
                 if last_heard.elapsed() >= settings.heartbeat() * MISSED_HEARTBEATS {
@@ -280,30 +289,78 @@ async fn run(
                 }
             }
             () = ws.gone() => break Ending::ClientGone,
-            () = state.shutdown.cancelled(), if in_flight.is_none() => {
+            () = state.shutdown.cancelled(), if !session.answering => {
                 break Ending::Close(CloseCode::Away, "server shutting down");
             }
-            () = state.shutdown_deadline.cancelled(), if !stopped_for_shutdown && in_flight.is_some() => {
-                // The grace is over: stop the answer; the task stores it as it stands and its
-                // result comes through `join` above, followed by the notice and 1001.
+            () = state.shutdown_deadline.cancelled(), if !stopped_for_shutdown && session.answering => {
+                // The grace is over: stop the answer; its task stores it as it stands and its
+                // outcome comes through the feed, followed by the notice and 1001.
                 warn!("shutdown grace ran out; stopping the answer in flight");
                 stopped_for_shutdown = true;
-                if let Some(flight) = &in_flight {
-                    flight.cancel.cancel();
+                if let Err(err) = state.chat.cancel(&session.chat.session_id()).await {
+                    warn!(error = %err, "could not stop the answer in flight");
                 }
             }
         }
     };
 
-    if let Some(flight) = in_flight {
-        // The client is gone or we are closing: stop the answer; the task stores what it has.
-        flight.cancel.cancel();
-    }
+    // The answer in flight, if any, goes on without this socket: it is stored, and another
+    // socket of the session may follow it (until the orphan timeout).
     match ending {
-        Ending::ClientGone => info!("socket gone"),
+        Ending::ClientGone => info!(answering = session.answering, "socket gone"),
         Ending::Close(code, reason) => {
-            info!(?code, reason, "closing socket");
+            info!(
+                ?code,
+                reason,
+                answering = session.answering,
+                "closing socket"
+            );
             ws.close(close_reason(code, reason));
+        }
+    }
+}
+
+/// Handles one event of the session's answers. Returns true when it was an answer's end.
+async fn on_feed_event(
+    state: &Arc<AppState>,
+    ws: &Outbox,
+    event: FeedEvent,
+    session: &mut Following,
+) -> Result<bool, Closed> {
+    match event {
+        FeedEvent::Started {
+            message_id,
+            question,
+        } => {
+            session.answering = true;
+            session.unannounced = Some((message_id, question));
+            Ok(false)
+        }
+        FeedEvent::Delta { seq, text } => {
+            session.answering = true;
+            announce(ws, &mut session.unannounced)?;
+            send(ws, &ServerFrame::Delta { delta: &text, seq })?;
+            Ok(false)
+        }
+        FeedEvent::Finished(outcome) => {
+            session.answering = false;
+            let unannounced = session.unannounced.take();
+            report(ws, outcome.result.clone(), unannounced)?;
+            if let Some(after) = &outcome.session {
+                let before = session.chat.session_id();
+                session.chat = after.clone();
+                if after.session_id() != before {
+                    announce_new_conversation(ws, after)?;
+                    match state.chat.follow(&after.session_id(), 0).await {
+                        Ok(feed) => session.feed = feed,
+                        Err(err) => {
+                            error!(error = %err, "could not follow the new conversation");
+                            send_failure(ws, &ApiError::internal(&err))?;
+                        }
+                    }
+                }
+            }
+            Ok(true)
         }
     }
 }
@@ -344,6 +401,7 @@ fn announce_new_conversation(ws: &Outbox, session: &ChatSession) -> Result<(), C
             message: "This conversation was deleted, so a new one has started.",
             session_id: session.session_id().to_string(),
             resumed: false,
+            answering: None,
         },
     )
 }
@@ -364,71 +422,51 @@ impl Drop for OpenSocketGauge {
     }
 }
 
-/// Handles one text frame. Returns the delta receiver of an answer it started.
-fn on_text(
+/// Handles one text frame.
+async fn on_text(
     state: &Arc<AppState>,
     ws: &Outbox,
     text: &str,
-    chat: &mut Option<ChatSession>,
-    in_flight: &mut Option<InFlight>,
+    session: &mut Following,
     client_ip: IpAddr,
-) -> Result<Option<mpsc::Receiver<AnswerEvent>>, Closed> {
+) -> Result<(), Closed> {
     let frame = match parse_client_frame(text) {
         Ok(frame) => frame,
-        Err(err) => {
-            send_failure(ws, &err.into())?;
-            return Ok(None);
-        }
+        Err(err) => return send_failure(ws, &err.into()),
     };
     match frame {
         ClientFrame::Cancel => {
-            if let Some(flight) = in_flight {
-                debug!("cancel requested");
-                flight.cancel.cancel();
+            debug!("cancel requested");
+            if let Err(err) = state.chat.cancel(&session.chat.session_id()).await {
+                warn!(error = %err, "could not stop the answer in flight");
+                send_failure(ws, &ApiError::internal(&err))?;
             }
-            Ok(None)
+            Ok(())
         }
         ClientFrame::Question { question: raw } => {
-            let Some(session) = chat.take().filter(|_| in_flight.is_none()) else {
-                send_failure(ws, &ApiError::Busy)?;
-                return Ok(None);
-            };
+            if session.answering {
+                return send_failure(ws, &ApiError::Busy);
+            }
             // Checked before the rate limit: a question refused as empty or too long does not
             // spend the visitor's quota.
             let question = match Question::new(&raw, state.ws.max_question_chars) {
                 Ok(question) => question,
-                Err(err) => {
-                    *chat = Some(session);
-                    send_failure(ws, &err.into())?;
-                    return Ok(None);
-                }
+                Err(err) => return send_failure(ws, &err.into()),
             };
             if let Err(wait) = state.limits.check_question(client_ip) {
-                *chat = Some(session);
                 let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                send_failure(ws, &ApiError::RateLimited { retry_after })?;
-                return Ok(None);
+                return send_failure(ws, &ApiError::RateLimited { retry_after });
             }
-            metrics::counter!("resume_chat_questions_total").increment(1);
-            let (sender, receiver) = mpsc::channel(DELTA_BUFFER);
-            let cancel = CancellationToken::new();
-            let backup = session.clone();
-            let service = state.chat.clone();
-            let token = cancel.clone();
-            let task = rt::spawn(
-                async move {
-                    let mut session = session;
-                    let result = service.ask(&mut session, question, sender, token).await;
-                    (session, result)
+            match state.chat.start(&session.chat, question).await {
+                Ok(()) => {
+                    metrics::counter!("resume_chat_questions_total").increment(1);
+                    session.answering = true;
+                    Ok(())
                 }
-                .in_current_span(),
-            );
-            *in_flight = Some(InFlight {
-                task,
-                cancel,
-                backup,
-            });
-            Ok(Some(receiver))
+                // Another socket of the session asked first.
+                Err(StartError::Busy) => send_failure(ws, &ApiError::Busy),
+                Err(err @ StartError::Hub(_)) => send_failure(ws, &ApiError::internal(&err)),
+            }
         }
     }
 }
@@ -438,16 +476,14 @@ fn on_text(
 fn report(
     ws: &Outbox,
     result: Option<Result<Answer, AskError>>,
-    unannounced: Option<Uuid>,
+    mut unannounced: Option<(Uuid, Arc<str>)>,
 ) -> Result<(), Closed> {
     let Some(result) = result else {
         return send_failure(ws, &ApiError::internal(&"the answer task failed"));
     };
     match result {
         Ok(answer) => {
-            if let Some(message_id) = unannounced {
-                send_answer_start(ws, message_id)?;
-            }
+            announce(ws, &mut unannounced)?;
             send_response(ws, &answer)?;
             match &answer.store_error {
                 None => Ok(()),
@@ -507,49 +543,17 @@ fn send(ws: &Outbox, frame: &ServerFrame<'_>) -> Result<(), Closed> {
     ws.text(frame.to_json())
 }
 
-/// Sends an answer event: a delta goes out (after the answer's `answer_start`, the first
-/// time); the start is held in `unannounced` until then.
-fn send_event(
-    ws: &Outbox,
-    event: AnswerEvent,
-    unannounced: &mut Option<Uuid>,
-) -> Result<(), Closed> {
-    match event {
-        AnswerEvent::Started { message_id } => {
-            *unannounced = Some(message_id);
-            Ok(())
-        }
-        AnswerEvent::Delta { seq, text } => {
-            if let Some(message_id) = unannounced.take() {
-                send_answer_start(ws, message_id)?;
-            }
-            send(ws, &ServerFrame::Delta { delta: &text, seq })
-        }
-    }
-}
-
-fn send_answer_start(ws: &Outbox, message_id: Uuid) -> Result<(), Closed> {
-    send(
-        ws,
-        &ServerFrame::AnswerStart {
-            message_id: message_id.to_string(),
-        },
-    )
-}
-
-async fn next_event(deltas: &mut Option<mpsc::Receiver<AnswerEvent>>) -> Option<AnswerEvent> {
-    match deltas {
-        Some(receiver) => receiver.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn join(
-    in_flight: &mut Option<InFlight>,
-) -> Result<(ChatSession, Result<Answer, AskError>), tokio::task::JoinError> {
-    match in_flight {
-        Some(flight) => (&mut flight.task).await,
-        None => std::future::pending().await,
+/// Sends the `answer_start` of the answer begun, if it was not sent yet.
+fn announce(ws: &Outbox, unannounced: &mut Option<(Uuid, Arc<str>)>) -> Result<(), Closed> {
+    match unannounced.take() {
+        Some((message_id, question)) => send(
+            ws,
+            &ServerFrame::AnswerStart {
+                message_id: message_id.to_string(),
+                question: &question,
+            },
+        ),
+        None => Ok(()),
     }
 }
 

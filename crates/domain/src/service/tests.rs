@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::*;
+use crate::answers::FeedEvent;
 use crate::ports::{LlmRequest, LlmStream, MockLlmPort, MockRepoPort};
 use crate::prompt::PromptBudget;
 use crate::resume::{Resume, ResumeSection};
@@ -144,9 +145,8 @@ async fn ask_collecting(
 async fn new_session_gets_a_fresh_id_and_touches_no_storage() {
     // No expectations: any repo call would panic.
     let service = service(MockRepoPort::new(), MockLlmPort::new());
-    let (session, resumed) = service.open(None).await.unwrap();
+    let (_session, resumed) = service.open(None).await.unwrap();
     assert!(!resumed);
-    assert!(session.history().is_empty());
 }
 
 #[tokio::test]
@@ -161,7 +161,7 @@ async fn unknown_session_starts_a_new_conversation_with_another_id() {
 }
 
 #[tokio::test]
-async fn known_session_resumes_with_its_history_and_counts_missing_tokens() {
+async fn each_question_reads_the_stored_history_and_counts_missing_tokens() {
     let conversation = existing_conversation();
     let cid = conversation.id;
     let sid = conversation.session_id;
@@ -181,7 +181,13 @@ async fn known_session_resumes_with_its_history_and_counts_missing_tokens() {
     let (session, resumed) = service.open(Some(sid)).await.unwrap();
     assert!(resumed);
     assert_eq!(session.session_id(), sid);
-    let tokens: Vec<u32> = session.history().iter().map(|e| e.tokens).collect();
+    let tokens: Vec<u32> = service
+        .history(cid)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.tokens)
+        .collect();
     assert_eq!(
         tokens,
         vec![2, 4],
@@ -257,7 +263,6 @@ async fn question_is_stored_before_the_model_is_called_and_answer_before_it_is_r
     assert_eq!(Some(answer.message_id), *stored_answer_id.lock().unwrap());
     assert_eq!(answer.finish_reason, FinishReason::Stop);
     assert_eq!(answer.store_error, None);
-    assert_eq!(session.history().len(), 2);
 }
 
 #[tokio::test]
@@ -324,7 +329,6 @@ async fn question_not_stored_means_the_model_is_not_asked() {
         AskError::QuestionNotStored(RepoError::Unavailable("gone".into()))
     );
     assert!(deltas.is_empty());
-    assert!(session.history().is_empty());
 }
 
 #[tokio::test]
@@ -559,12 +563,22 @@ async fn a_listener_that_goes_away_cancels_the_answer() {
 }
 
 #[tokio::test]
-async fn history_grows_with_each_exchange_and_feeds_the_next_prompt() {
+async fn the_next_prompt_is_built_from_what_storage_holds_now() {
+    // Storage as a list, so that what one question stores the next one reads back.
+    let stored: Arc<Mutex<Vec<Message>>> = Arc::default();
     let mut repo = MockRepoPort::new();
     repo.expect_create_conversation()
         .times(1)
         .returning(|_| Ok(()));
-    repo.expect_append_message().times(4).returning(|_| Ok(()));
+    let append = Arc::clone(&stored);
+    repo.expect_append_message().times(4).returning(move |m| {
+        append.lock().unwrap().push(m.clone());
+        Ok(())
+    });
+    let read = Arc::clone(&stored);
+    repo.expect_load_history()
+        .times(1)
+        .returning(move |_| Ok(read.lock().unwrap().clone()));
     let requests: Arc<Mutex<Vec<LlmRequest>>> = Arc::default();
     let record = Arc::clone(&requests);
     let mut llm = MockLlmPort::new();
@@ -644,7 +658,6 @@ async fn an_erased_conversation_starts_a_new_one_and_the_question_is_not_asked()
     let (result, _) = ask_collecting(&service, &mut session, "still there?").await;
     assert_eq!(result.unwrap_err(), AskError::ConversationGone);
     assert_ne!(session.session_id(), old_id);
-    assert!(session.history().is_empty());
 }
 
 #[tokio::test]
@@ -680,7 +693,6 @@ async fn a_conversation_erased_mid_answer_reports_the_answer_unsaved_and_starts_
     let (result, _) = ask_collecting(&service, &mut session, "hello again?").await;
     assert_eq!(result.unwrap().store_error, None);
     assert_eq!(session.session_id(), second_id);
-    assert_eq!(session.history().len(), 2);
 }
 
 #[tokio::test]
@@ -729,5 +741,143 @@ async fn an_answer_past_the_response_budget_is_cut_by_our_own_count() {
     assert_eq!(answer.finish_reason, FinishReason::Length);
     assert_eq!(answer.content, "one two three four five ");
     assert_eq!(deltas.concat(), answer.content);
-    assert_eq!(session.history()[1].tokens, 5);
+}
+
+/// The events a follower gets until the answer's end.
+async fn follow_to_the_end(feed: &mut Box<dyn AnswerFeed>) -> (Vec<FeedEvent>, Arc<AnswerOutcome>) {
+    let mut events = Vec::new();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(5), feed.next())
+            .await
+            .expect("an event within 5 s");
+        if let FeedEvent::Finished(outcome) = event {
+            return (events, outcome);
+        }
+        events.push(event);
+    }
+}
+
+#[tokio::test]
+async fn a_started_answer_reaches_every_follower_and_ends_with_its_outcome() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    repo.expect_append_message().returning(|_| Ok(()));
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer()
+        .returning(|_| Ok(answer_stream(&["Rust ", "and Go."])));
+    let service = service(repo, llm);
+    let (session, _) = service.open(None).await.unwrap();
+    let mut asker = service.follow(&session.session_id(), 0).await.unwrap();
+    let mut other_tab = service.follow(&session.session_id(), 0).await.unwrap();
+
+    service
+        .start(&session, question("Languages?"))
+        .await
+        .unwrap();
+
+    for feed in [&mut asker, &mut other_tab] {
+        let (events, outcome) = follow_to_the_end(feed).await;
+        let answer = outcome.result.clone().unwrap().unwrap();
+        assert_eq!(
+            events.first(),
+            Some(&FeedEvent::Started {
+                message_id: answer.message_id,
+                question: "Languages?".into()
+            })
+        );
+        let deltas: Vec<(u64, String)> = events[1..]
+            .iter()
+            .map(|e| match e {
+                FeedEvent::Delta { seq, text } => (*seq, text.to_string()),
+                other => panic!("expected a delta, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            deltas,
+            vec![(1, "Rust ".to_owned()), (2, "and Go.".to_owned())]
+        );
+        assert_eq!(answer.content, "Rust and Go.");
+        let after = outcome.session.clone().unwrap();
+        assert_eq!(after.session_id(), session.session_id());
+        assert!(after.stored, "the conversation is stored once asked in");
+    }
+    assert_eq!(service.wait_for_answers(Duration::from_secs(5)).await, 0);
+}
+
+#[tokio::test]
+async fn a_second_question_while_answering_is_busy_and_cancel_stops_the_first() {
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    repo.expect_append_message().returning(|_| Ok(()));
+    let mut llm = MockLlmPort::new();
+    // An answer that never ends by itself.
+    llm.expect_stream_answer().returning(|_| {
+        Ok(stream::iter([Ok(LlmEvent::Delta("thinking".into()))])
+            .chain(stream::pending())
+            .boxed())
+    });
+    let service = service(repo, llm);
+    let (session, _) = service.open(None).await.unwrap();
+    let mut feed = service.follow(&session.session_id(), 0).await.unwrap();
+    service.start(&session, question("one")).await.unwrap();
+    assert_eq!(
+        service.start(&session, question("two")).await,
+        Err(StartError::Busy)
+    );
+    // Wait for the first piece, so the cancel lands mid-answer.
+    loop {
+        if let FeedEvent::Delta { .. } = feed.next().await {
+            break;
+        }
+    }
+    assert!(service.cancel(&session.session_id()).await.unwrap());
+    let (_, outcome) = follow_to_the_end(&mut feed).await;
+    let answer = outcome.result.clone().unwrap().unwrap();
+    assert_eq!(answer.finish_reason, FinishReason::Cancelled);
+    assert_eq!(answer.content, "thinking");
+}
+
+#[tokio::test]
+async fn an_answer_goes_on_when_its_follower_leaves() {
+    let stored: Arc<Mutex<Vec<Message>>> = Arc::default();
+    let mut repo = MockRepoPort::new();
+    repo.expect_create_conversation().returning(|_| Ok(()));
+    let append = Arc::clone(&stored);
+    repo.expect_append_message().returning(move |m| {
+        append.lock().unwrap().push(m.clone());
+        Ok(())
+    });
+    let mut llm = MockLlmPort::new();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let released = Arc::new(Mutex::new(Some(released)));
+    llm.expect_stream_answer().returning(move |_| {
+        let released = released.lock().unwrap().take().unwrap();
+        Ok(stream::once(async move {
+            let _ = released.await;
+            Ok(LlmEvent::Delta("the whole answer".into()))
+        })
+        .chain(answer_stream(&[]))
+        .boxed())
+    });
+    let service = service(repo, llm);
+    let (session, _) = service.open(None).await.unwrap();
+    let feed = service.follow(&session.session_id(), 0).await.unwrap();
+    service.start(&session, question("long one")).await.unwrap();
+    drop(feed);
+    release.send(()).unwrap();
+    for _ in 0..500 {
+        if service.answers_in_flight() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let answers: Vec<Message> = stored
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m.role == Role::Assistant)
+        .cloned()
+        .collect();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0].content, "the whole answer");
 }

@@ -152,10 +152,15 @@ impl TestApp {
     }
 
     pub async fn connect(&self, session_id: Option<&str>) -> WsClient {
-        let url = match session_id {
-            Some(id) => format!("ws://127.0.0.1:{}/ws?session_id={id}", self.port),
-            None => format!("ws://127.0.0.1:{}/ws", self.port),
-        };
+        match session_id {
+            Some(id) => self.connect_query(&format!("session_id={id}")).await,
+            None => self.connect_query("").await,
+        }
+    }
+
+    /// Opens `/ws?{query}`.
+    pub async fn connect_query(&self, query: &str) -> WsClient {
+        let url = format!("ws://127.0.0.1:{}/ws?{query}", self.port);
         let (stream, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("websocket connects");

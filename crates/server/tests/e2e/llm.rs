@@ -231,14 +231,40 @@ async fn cancel_drops_the_upstream_request_and_stores_the_partial_answer() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_that_leaves_mid_answer_drops_the_upstream_request() {
+async fn a_client_that_leaves_mid_answer_leaves_the_upstream_request_to_finish() {
     let Some((fake, app, db, ws, session)) = mid_long_answer(Backend::Sqlite).await else {
         return;
     };
     drop(ws);
-    assert!(fake.wait_for_closed_early(1, Duration::from_secs(5)).await);
     let messages = app.wait_for_messages(&session, |m| m.len() == 2).await;
     assert_eq!(messages[1]["role"], "assistant");
+    assert_eq!(messages[1]["content"], "word ".repeat(200));
+    assert_eq!(messages[1]["finish_reason"], "stop");
+    assert_eq!(fake.connections_closed_early(), 0, "the answer was not cut");
+    finish(app, db, fake).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_orphaned_answer_drops_the_upstream_request() {
+    let fake = FakeLlm::builder()
+        .answer("word ".repeat(200))
+        .token_delay(Duration::from_millis(20))
+        .spawn()
+        .await
+        .unwrap();
+    let Some((app, db)) =
+        start_with_env(&fake, Backend::Sqlite, &[("ORPHAN_ANSWER_TIMEOUT", "0.5")]).await
+    else {
+        return;
+    };
+    let mut ws = app.connect(None).await;
+    let session = session_of(&mut ws).await;
+    ws.ask_start("talk a lot").await;
+    ws.first_delta().await;
+    drop(ws);
+    assert!(fake.wait_for_closed_early(1, Duration::from_secs(5)).await);
+    let messages = app.wait_for_messages(&session, |m| m.len() == 2).await;
+    assert_eq!(messages[1]["finish_reason"], "cancelled");
     assert!(!messages[1]["content"].as_str().unwrap().is_empty());
     finish(app, db, fake).await;
 }

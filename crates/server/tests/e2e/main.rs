@@ -41,6 +41,9 @@ macro_rules! on_both_backends {
     };
 }
 
+// After the macro, which it uses.
+mod resumable;
+
 async fn start(
     backend: Backend,
     llm: Option<Arc<dyn LlmPort>>,
