@@ -38,7 +38,11 @@ const state = {
   reconnectTimer: 0,
   countdownTimer: 0,
   everConnected: false,
-  /** The question being answered: { question, article, content, text, frame }. */
+  /**
+   * The answer being written: { question, article, content, text, frame, messageId, seq }.
+   * `seq` is the last piece rendered: a reconnect asks for the pieces after it. It outlives the
+   * socket: the answer goes on on the server while the page reconnects.
+   */
   pending: null,
   person: { name: "", first: "", initials: "" },
 };
@@ -131,8 +135,13 @@ function showSuggestions(sections) {
 
 function socketUrl() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const query = state.sessionId ? `?session_id=${encodeURIComponent(state.sessionId)}` : "";
-  return `${scheme}//${location.host}/ws${query}`;
+  const params = new URLSearchParams();
+  if (state.sessionId) params.set("session_id", state.sessionId);
+  if (state.sessionId && state.pending && state.pending.seq > 0) {
+    params.set("after_seq", String(state.pending.seq));
+  }
+  const query = params.toString();
+  return `${scheme}//${location.host}/ws${query ? `?${query}` : ""}`;
 }
 
 function connect() {
@@ -174,7 +183,8 @@ function disconnect() {
 }
 
 function onClosed(event) {
-  if (state.pending) interruptPending();
+  // An answer being written goes on on the server: it is picked up again on reconnect (see
+  // onHello), so the pending answer stays on screen meanwhile.
   // 1000 is the server closing an idle socket: wait until the visitor comes back.
   if (event.code === 1000 && state.everConnected) {
     setConnection("paused");
@@ -244,11 +254,11 @@ function onFrame(frame) {
     case "system":
       onHello(frame);
       break;
+    case "answer_start":
+      onAnswerStart(frame);
+      break;
     case "delta":
-      if (state.pending && typeof frame.delta === "string") {
-        state.pending.text += frame.delta;
-        scheduleRender();
-      }
+      onDelta(frame);
       break;
     case "response":
       if (state.pending) finishPending(frame);
@@ -261,19 +271,68 @@ function onFrame(frame) {
   }
 }
 
+/** An answer begins: ours (we asked), or one asked from another tab of this conversation. */
+function onAnswerStart(frame) {
+  const messageId = typeof frame.message_id === "string" ? frame.message_id : null;
+  if (state.pending) {
+    state.pending.messageId = messageId;
+    return;
+  }
+  const question = typeof frame.question === "string" ? frame.question : "";
+  if (question) addUserMessage(question);
+  startPending(question, messageId);
+  scrollToBottom(true);
+}
+
+function onDelta(frame) {
+  const pending = state.pending;
+  if (!pending || typeof frame.delta !== "string") return;
+  const seq = Number.isInteger(frame.seq) ? frame.seq : pending.seq + 1;
+  // A piece already shown (a catch-up overlapping what arrived before the drop) is skipped.
+  if (seq <= pending.seq) return;
+  pending.seq = seq;
+  pending.text += frame.delta;
+  scheduleRender();
+}
+
 async function onHello(frame) {
   state.attempt = 0;
   writeSessionId(typeof frame.session_id === "string" ? frame.session_id : null);
+  const answering = frame.resumed && frame.answering && typeof frame.answering === "object" ? frame.answering : null;
+  const pending = state.pending;
+  /** A question asked before the drop whose answer is not in flight: stored or lost, we'll see. */
+  let unsure = null;
+  if (pending && !answering) {
+    // The answer ended while the page was away (or never began): the stored one is shown below.
+    endPending();
+    pending.article.remove();
+    unsure = pending.question || null;
+  } else if (answering && (!pending || (pending.messageId && pending.messageId !== answering.message_id))) {
+    // A reload (or another tab's answer) mid-answer: the catch-up delta that follows holds it so far.
+    if (pending) {
+      endPending();
+      pending.article.remove();
+    }
+    startPending("", typeof answering.message_id === "string" ? answering.message_id : null);
+  } else if (answering && pending && !pending.messageId) {
+    pending.messageId = answering.message_id;
+  }
   if (frame.resumed) {
     setConnection("loading");
-    await loadHistory(state.sessionId);
+    const asked = await loadHistory(state.sessionId);
+    if (unsure && asked && !asked.includes(unsure)) {
+      addNotice("The connection dropped before your question was taken. It is back in the box.");
+      restoreQuestion(unsure);
+    }
   } else if (log.querySelector(".message")) {
     // The conversation on screen is gone (erased, or a new database): start afresh, and say so.
     // (A conversation with no question yet is never stored, so an unknown id alone is no news.)
     clearLog();
     addNotice("The previous conversation could not be found, so this is a new one.");
+    if (unsure) restoreQuestion(unsure);
   } else {
     clearLog();
+    if (unsure) restoreQuestion(unsure);
   }
   state.everConnected = true;
   if (state.socket) setConnection("connected");
@@ -292,6 +351,7 @@ function onError(frame) {
 // ---------------------------------------------------------------------------------------------
 // History
 
+/** Shows the stored conversation; returns its questions, or null when it could not be read. */
 async function loadHistory(sessionId) {
   let body;
   try {
@@ -300,19 +360,23 @@ async function loadHistory(sessionId) {
     });
     if (response.status === 404) {
       clearLog();
-      return;
+      return [];
     }
     if (!response.ok) throw new Error(String(response.status));
     body = await response.json();
   } catch {
     addNotice("The earlier messages could not be loaded; new answers still work.", "", "error");
-    return;
+    return null;
   }
-  if (sessionId !== state.sessionId || state.pending) return;
+  if (sessionId !== state.sessionId) return null;
+  // The answer being written stays, after the stored messages (its question is among them).
+  const writing = state.pending ? state.pending.article : null;
   clearLog();
+  const asked = [];
   for (const message of Array.isArray(body.messages) ? body.messages : []) {
     if (typeof message.content !== "string") continue;
     if (message.role === "user") {
+      asked.push(message.content);
       addUserMessage(message.content, message.created_at);
     } else if (message.role === "assistant") {
       const { article, content } = addAssistantMessage(message.created_at);
@@ -322,7 +386,12 @@ async function loadHistory(sessionId) {
       completeAssistant(article, message.content, finishNote(reason));
     }
   }
+  if (writing && state.pending && state.pending.article === writing) {
+    log.append(writing);
+    updateWelcome();
+  }
   scrollToBottom(true);
+  return asked;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -503,6 +572,13 @@ function submit() {
   state.socket.send(JSON.stringify({ type: "question", question }));
   input.value = "";
   addUserMessage(question);
+  startPending(question, null);
+  scrollToBottom(true);
+  stopButton.focus({ preventScroll: true });
+}
+
+/** Shows an answer on its way (typing dots until its first piece) and makes it the pending one. */
+function startPending(question, messageId) {
   const { article, content } = addAssistantMessage();
   article.dataset.state = "waiting";
   article.setAttribute("aria-busy", "true");
@@ -511,11 +587,9 @@ function submit() {
   typing.setAttribute("aria-label", "Writing");
   typing.append(document.createElement("i"), document.createElement("i"), document.createElement("i"));
   content.append(typing);
-  state.pending = { question, article, content, text: "", frame: 0 };
+  state.pending = { question, article, content, text: "", frame: 0, messageId, seq: 0 };
   updateComposer();
   stopButton.disabled = false;
-  scrollToBottom(true);
-  stopButton.focus({ preventScroll: true });
 }
 
 function scheduleRender() {
@@ -585,6 +659,7 @@ function finishNote(reason) {
 
 function failPending(message, code) {
   const pending = endPending();
+  if (!pending) return;
   if (pending.text) {
     renderMarkdown(pending.text, pending.content);
   } else {
@@ -605,12 +680,8 @@ function failPending(message, code) {
     error.append(codeEl);
   }
   pending.article.querySelector(".body").append(error);
-  restoreQuestion(pending.question);
+  if (pending.question) restoreQuestion(pending.question);
   scrollToBottom(true);
-}
-
-function interruptPending() {
-  failPending("The connection dropped before the answer was finished. Your question is back in the box.", "");
 }
 
 /** Puts a question that was not answered back into the box, so nothing typed is lost. */
@@ -627,6 +698,7 @@ function stop() {
 }
 
 function startNewConversation() {
+  // The answer being written is stored as it stands; the new conversation starts empty.
   if (state.pending && state.socket) {
     state.socket.send(JSON.stringify({ type: "cancel" }));
   }

@@ -365,6 +365,93 @@ async fn a_dropped_connection_reconnects_and_recovers() {
     chrome.close().await;
 }
 
+/// Thirty words, one every 150 ms: an answer long enough to reload the page in the middle of.
+fn slow_answer() -> String {
+    (1..=30)
+        .map(|n| format!("word{n} "))
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
+/// The last answer is being written and shows some text.
+const STREAMING_WITH_TEXT: &str = "(() => { const a = [...document.querySelectorAll('#log .message.assistant')].pop();\
+    return a && a.dataset.state === 'streaming' && a.querySelector('.content').innerText.trim().length > 0; })()";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_mid_answer_shows_it_so_far_and_sees_it_finish() {
+    let Some(chrome) = Chrome::launch().await else {
+        return;
+    };
+    let answer = slow_answer();
+    let server =
+        TestServer::start(Some(ScriptedLlm::new(&answer, Duration::from_millis(150)))).await;
+    let tab = chrome.open("reload-mid-answer", &server.url("/")).await;
+    tab.ask("Tell me everything slowly").await;
+    tab.wait_for("part of the answer", STREAMING_WITH_TEXT)
+        .await;
+
+    tab.reload().await;
+    tab.wait_for("the answer so far, after the reload", STREAMING_WITH_TEXT)
+        .await;
+    tab.screenshot("resumed").await;
+    tab.wait_for("the answer to finish", ANSWER_DONE).await;
+    let done = last_answer(&tab).await;
+    assert_eq!(text_of(&done), answer, "every word, once, in order");
+    assert_eq!(done["finish"], "stop");
+    let counts: Value = tab
+        .eval(
+            "({ user: document.querySelectorAll('#log .message.user').length,\
+                assistant: document.querySelectorAll('#log .message.assistant').length })",
+        )
+        .await;
+    assert_eq!(
+        counts,
+        serde_json::json!({"user": 1, "assistant": 1}),
+        "the question once, from the stored history, and its answer once"
+    );
+    tab.screenshot("finished").await;
+    tab.assert_clean(&server.origin()).await;
+    chrome.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_tab_follows_the_answer_and_can_stop_it() {
+    let Some(chrome) = Chrome::launch().await else {
+        return;
+    };
+    let answer = slow_answer();
+    let server =
+        TestServer::start(Some(ScriptedLlm::new(&answer, Duration::from_millis(150)))).await;
+    let first = chrome.open("first-tab", &server.url("/")).await;
+    first.ask("Tell me everything slowly").await;
+    first
+        .wait_for("part of the answer", STREAMING_WITH_TEXT)
+        .await;
+
+    // Same browser, same stored session: the second tab joins the conversation mid-answer.
+    let second = chrome.open("second-tab", &server.url("/")).await;
+    second
+        .wait_for("the answer in the second tab", STREAMING_WITH_TEXT)
+        .await;
+    second.click("#stop").await;
+    for tab in [&first, &second] {
+        tab.wait_for("the answer to stop", ANSWER_DONE).await;
+        let done = last_answer(tab).await;
+        assert_eq!(done["finish"], "cancelled", "{done}");
+        assert!(text_of(&done).len() < answer.len(), "{done}");
+    }
+    assert_eq!(
+        text_of(&last_answer(&first).await),
+        text_of(&last_answer(&second).await),
+        "both tabs show the same stored text"
+    );
+    first.screenshot("stopped-from-the-other-tab").await;
+    first.assert_clean(&server.origin()).await;
+    second.assert_clean(&server.origin()).await;
+    chrome.close().await;
+}
+
 /// Markup and script an answer might carry, from a confused or manipulated model.
 const HOSTILE_ANSWER: &str = "Careful: <img src=x onerror=alert(1)> and \
     [click](javascript:alert(1)) and [also](JaVaScRiPt:alert(2)) and \
