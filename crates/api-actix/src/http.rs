@@ -29,6 +29,19 @@ pub(crate) struct Status {
     /// `healthy` (`/health`); `ready` or `unavailable` (`/ready`).
     #[schema(example = "healthy")]
     status: &'static str,
+    /// What works only in part (`/ready`): answers in flight kept on this instance alone
+    /// while the store shared with the other instances (Redis) cannot be reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    degraded: Option<String>,
+}
+
+impl Status {
+    fn new(status: &'static str) -> Self {
+        Self {
+            status,
+            degraded: None,
+        }
+    }
 }
 
 /// Liveness: the process answers HTTP.
@@ -40,7 +53,7 @@ pub(crate) struct Status {
         example = json!({"status": "healthy"}))),
 )]
 pub(crate) async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(Status { status: "healthy" })
+    HttpResponse::Ok().json(Status::new("healthy"))
 }
 
 /// Readiness: the server can reach its storage.
@@ -49,19 +62,23 @@ pub(crate) async fn health() -> HttpResponse {
     path = "/ready",
     tag = "service",
     responses(
-        (status = 200, description = "Storage answers", body = Status,
-            example = json!({"status": "ready"})),
+        (status = 200, description = "Storage answers (`degraded` says what works only in \
+            part)", body = Status, example = json!({"status": "ready"})),
         (status = 503, description = "Storage does not answer", body = Status,
             example = json!({"status": "unavailable"})),
     ),
 )]
 pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
     match state.chat.ready().await {
-        Ok(()) => HttpResponse::Ok().json(Status { status: "ready" }),
+        Ok(()) => HttpResponse::Ok().json(Status {
+            degraded: state.chat.answers_health().err(),
+            ..Status::new("ready")
+        }),
         Err(error) => {
             tracing::warn!(%error, "not ready: storage does not answer");
             HttpResponse::ServiceUnavailable().json(Status {
-                status: "unavailable",
+                degraded: state.chat.answers_health().err(),
+                ..Status::new("unavailable")
             })
         }
     }

@@ -133,6 +133,15 @@ pub trait AnswerHub: Send + Sync + 'static {
 
     /// Stops every answer this process is generating (the shutdown grace ran out).
     fn cancel_all(&self);
+
+    /// Whether the hub works as configured; `Err` says what is degraded (answers still work,
+    /// but only within this instance).
+    ///
+    /// # Errors
+    /// A sentence for `/ready` when the hub runs degraded.
+    fn health(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The answer task's side of an answer in flight.

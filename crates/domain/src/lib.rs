@@ -13,7 +13,8 @@ pub mod service;
 pub mod tokens;
 
 pub use answers::{
-    AnswerFeed, AnswerHub, AnswerOutcome, Answering, FeedEvent, HubError, HubSettings, MemoryHub,
+    AnswerFeed, AnswerHub, AnswerOutcome, AnswerPublisher, Answering, FeedEvent, HubError,
+    HubSettings, MemoryHub,
 };
 pub use model::{
     AnswerMetadata, Conversation, FinishReason, Message, Question, QuestionError, Role, SessionId,

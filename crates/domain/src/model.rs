@@ -29,6 +29,12 @@ impl SessionId {
         self.0
     }
 
+    /// The id of a session another part of the system already holds (stored, or sent by
+    /// another instance), never one a client presents: those go through [`str::parse`].
+    pub fn from_uuid(id: Uuid) -> Self {
+        Self(id)
+    }
+
     /// A short tag for logs: the first 8 hex digits of the id's SHA-256. The id itself grants
     /// reading and erasing its conversation, so it never goes to a log; an operator who holds an
     /// id finds its lines with `printf %s "$ID" | sha256sum | cut -c1-8`.

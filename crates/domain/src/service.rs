@@ -104,6 +104,19 @@ impl ChatSession {
         &self.conversation
     }
 
+    /// True once the conversation is stored (its first question was asked).
+    pub fn is_stored(&self) -> bool {
+        self.stored
+    }
+
+    /// A session as another instance described it (a hub shared between instances).
+    pub fn from_parts(conversation: Conversation, stored: bool) -> Self {
+        Self {
+            conversation,
+            stored,
+        }
+    }
+
     /// Starts over with a new, not yet stored conversation under a fresh id (the old one was
     /// erased while this session held it).
     fn restart(&mut self) {
@@ -259,6 +272,14 @@ impl ChatService {
     /// The storage failure, when there is one.
     pub async fn ready(&self) -> Result<(), RepoError> {
         self.repo.ping().await
+    }
+
+    /// Whether the answers in flight are shared as configured; `Err` says what is degraded.
+    ///
+    /// # Errors
+    /// A sentence saying what is degraded.
+    pub fn answers_health(&self) -> Result<(), String> {
+        self.hub.health()
     }
 
     /// Opens the conversation `requested` names, or a new one with a fresh id when it names

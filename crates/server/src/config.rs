@@ -45,6 +45,8 @@ pub struct Settings {
     pub chat: ChatSettings,
     /// The answers in flight (`ORPHAN_ANSWER_TIMEOUT`).
     pub answers: HubSettings,
+    /// Where answers in flight are shared between instances (`REDIS_URL`).
+    pub sharing: SharingSettings,
     pub socket: WsSettings,
     pub limits: LimitSettings,
 }
@@ -202,6 +204,67 @@ impl FromStr for DatabaseUrl {
     }
 }
 
+/// Where answers in flight are shared with the other instances.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SharingSettings {
+    /// `REDIS_URL`: empty keeps answers in flight in this process (one instance).
+    pub redis_url: RedisUrl,
+    /// `REDIS_KEY_PREFIX`: what every key starts with, so that several deployments (or
+    /// tests) can share one Redis.
+    pub redis_key_prefix: String,
+}
+
+impl Default for SharingSettings {
+    fn default() -> Self {
+        Self {
+            redis_url: RedisUrl::default(),
+            // The service's name: obvious in `redis-cli --scan`.
+            redis_key_prefix: "resume-chat".to_owned(),
+        }
+    }
+}
+
+/// `REDIS_URL`: a `redis://`, `rediss://` or `unix://` URL, or empty. It may hold a password,
+/// so it is kept secret and shown only redacted.
+#[derive(Clone, Default, DeserializeFromStr)]
+pub struct RedisUrl(Option<SecretString>);
+
+impl RedisUrl {
+    pub fn expose(&self) -> Option<&str> {
+        self.0.as_ref().map(ExposeSecret::expose_secret)
+    }
+}
+
+impl fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RedisUrl")
+            .field(&self.expose().map(redact_url))
+            .finish()
+    }
+}
+
+impl FromStr for RedisUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let url = text.trim();
+        if url.is_empty() {
+            Ok(Self(None))
+        } else if ["redis://", "rediss://", "unix://"]
+            .iter()
+            .any(|scheme| url.starts_with(scheme))
+        {
+            Ok(Self(Some(SecretString::from(url))))
+        } else {
+            Err(format!(
+                "must start with redis://, rediss:// or unix:// (got {:?})",
+                redact_url(url)
+            ))
+        }
+    }
+}
+
 /// The one setting of the storage that is not an option of the connection.
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -263,13 +326,14 @@ impl Settings {
         let model = section::<OpenRouterConfig>(&table, &mut problems);
         let chat = section::<ChatSettings>(&table, &mut problems);
         let answers = section::<HubSettings>(&table, &mut problems);
+        let sharing = section::<SharingSettings>(&table, &mut problems);
         let socket = section::<WsSettings>(&table, &mut problems);
         let limits = section::<LimitSettings>(&table, &mut problems);
         if let Some(Err(problem)) = chat.as_ref().map(|c| c.budget.check()) {
             problems.push(problem);
         }
         match (
-            server, log, database, storage, model, chat, answers, socket, limits,
+            server, log, database, storage, model, chat, answers, sharing, socket, limits,
         ) {
             (
                 Some(server),
@@ -279,6 +343,7 @@ impl Settings {
                 Some(model),
                 Some(chat),
                 Some(answers),
+                Some(sharing),
                 Some(socket),
                 Some(limits),
             ) if problems.is_empty() => Ok(Self {
@@ -289,6 +354,7 @@ impl Settings {
                 model,
                 chat,
                 answers,
+                sharing,
                 socket,
                 limits,
             }),
@@ -364,10 +430,14 @@ impl fmt::Display for Summary<'_> {
         let s = self.0;
         write!(
             f,
-            "listen={}:{} database={} resume={} answers={}",
+            "listen={}:{} database={} in_flight={} resume={} answers={}",
             s.server.host,
             s.server.port,
             s.database_url.redacted(),
+            s.sharing
+                .redis_url
+                .expose()
+                .map_or_else(|| "this process".to_owned(), redact_url),
             s.server.resume_path.display(),
             if s.api_key().is_some() {
                 format!("{} via {}", s.model.model, redact_url(&s.model.base_url))
@@ -602,6 +672,7 @@ mod tests {
             field_names::<OpenRouterConfig>(),
             field_names::<ChatSettings>(),
             field_names::<HubSettings>(),
+            field_names::<SharingSettings>(),
             field_names::<WsSettings>(),
             field_names::<LimitSettings>(),
         ]

@@ -9,9 +9,10 @@ use actix_web::{App, HttpServer, middleware};
 use adapters_offline::OfflineAnswerer;
 use adapters_openrouter::{OpenRouterConfig, OpenRouterLlm};
 use adapters_postgres::SeaOrmRepo;
+use adapters_redis::RedisHub;
 use adapters_tiktoken::TiktokenCounter;
 use api_actix::{AppState, Limits, MetricsRender};
-use domain::{ChatService, LlmPort, MemoryHub, RepoPort};
+use domain::{AnswerHub, ChatService, LlmPort, MemoryHub, RepoPort};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use tracing_actix_web::TracingLogger;
@@ -35,6 +36,8 @@ pub enum StartError {
     Llm(String),
     #[error("{0}")]
     Watch(String),
+    #[error("{0}")]
+    Redis(String),
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("could not listen on {address}: {source}")]
@@ -120,7 +123,7 @@ impl Application {
             &resume,
             settings.chat,
         )
-        .with_hub(Arc::new(MemoryHub::new(settings.answers)));
+        .with_hub(answer_hub(&settings).await?);
         let shutdown = CancellationToken::new();
         let shutdown_deadline = CancellationToken::new();
         let watcher = {
@@ -295,6 +298,18 @@ fn listen(address: &str, backlog: u32) -> std::io::Result<TcpListener> {
     socket.bind(&addr.into())?;
     socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
     Ok(socket.into())
+}
+
+/// Where answers in flight live: Redis when `REDIS_URL` is set (several instances), else
+/// this process.
+async fn answer_hub(settings: &Settings) -> Result<Arc<dyn AnswerHub>, StartError> {
+    let Some(url) = settings.sharing.redis_url.expose() else {
+        return Ok(Arc::new(MemoryHub::new(settings.answers)));
+    };
+    let hub = RedisHub::connect(url, &settings.sharing.redis_key_prefix, settings.answers)
+        .await
+        .map_err(|e| StartError::Redis(e.to_string()))?;
+    Ok(Arc::new(hub))
 }
 
 /// A key set → the OpenAI-compatible adapter at `LLM_BASE_URL`; no key → the offline answerer.

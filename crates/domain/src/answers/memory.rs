@@ -9,6 +9,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::sync::watch;
@@ -31,7 +32,9 @@ pub struct MemoryHub {
 #[derive(Debug)]
 struct Inner {
     rooms: Mutex<HashMap<SessionId, Arc<Room>>>,
-    settings: HubSettings,
+    /// `None` when another part keeps the orphan time (a hub shared between instances counts
+    /// followers everywhere, not only here).
+    orphan_timeout: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -88,10 +91,20 @@ impl Room {
 
 impl MemoryHub {
     pub fn new(settings: HubSettings) -> Self {
+        Self::with_orphan_timeout(Some(settings.orphan_answer_timeout))
+    }
+
+    /// A hub that never stops an answer for want of followers: the part of a shared hub that
+    /// keeps this instance's answers, whose followers may be on other instances.
+    pub fn without_orphan_timeout() -> Self {
+        Self::with_orphan_timeout(None)
+    }
+
+    fn with_orphan_timeout(orphan_timeout: Option<Duration>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 rooms: Mutex::new(HashMap::new()),
-                settings,
+                orphan_timeout,
             }),
         }
     }
@@ -99,6 +112,13 @@ impl MemoryHub {
     /// Sessions with a follower or an answer in flight (for tests and metrics).
     pub fn rooms(&self) -> usize {
         lock(&self.inner.rooms).len()
+    }
+
+    /// How many feeds follow `session` in this process.
+    pub fn followers(&self, session: &SessionId) -> usize {
+        lock(&self.inner.rooms)
+            .get(session)
+            .map_or(0, |room| lock(&room.state).followers)
     }
 }
 
@@ -145,9 +165,11 @@ impl Inner {
         let Some(message_id) = state.flight.as_ref().map(|f| f.message_id) else {
             return;
         };
+        let Some(timeout) = self.orphan_timeout else {
+            return;
+        };
         let epoch = state.orphaned;
         let room = Arc::clone(room);
-        let timeout = self.settings.orphan_answer_timeout;
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             // No runtime left to keep time (the process is ending): stop it now.
             if let Some(flight) = &state.flight {

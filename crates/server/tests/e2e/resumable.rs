@@ -224,3 +224,81 @@ async fn an_answer_whose_socket_left_is_finished_and_stored_whole() {
     assert_eq!(messages[1]["finish_reason"], "stop");
     finish(app, db).await;
 }
+
+/// Two instances on one database and one Redis, as behind a load balancer; `None` (skipped
+/// outside CI) when Redis is not running.
+async fn two_instances(backend: Backend) -> Option<(TestApp, TestApp, TestDb)> {
+    let db = TestDb::new(backend).await?;
+    let redis = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("test-{}", uuid::Uuid::new_v4());
+    let env = [
+        ("REDIS_URL", redis.as_str()),
+        ("REDIS_KEY_PREFIX", prefix.as_str()),
+    ];
+    if tokio::net::TcpStream::connect("127.0.0.1:6379")
+        .await
+        .is_err()
+        && std::env::var_os("TEST_REDIS_URL").is_none()
+    {
+        assert!(std::env::var_os("CI").is_none(), "CI must start Redis");
+        eprintln!("SKIPPED: Redis is not running on 127.0.0.1:6379");
+        return None;
+    }
+    let spawn = |env: &[(&str, &str)]| {
+        let llm = RecordingLlm::new(SLOW_ANSWER, Duration::from_millis(150));
+        TestApp::spawn(settings(&db.url, env), Some(llm))
+    };
+    let a = spawn(&env).await;
+    let b = spawn(&env).await;
+    Some((a, b, db))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_started_on_one_instance_is_resumed_and_cancelled_on_another() {
+    let Some((a, b, db)) = two_instances(Backend::Postgres).await else {
+        return;
+    };
+    // Asked on A; the visitor's network changes and the load balancer sends it to B.
+    let (ws, session, had) = asked_and_read(&a, 2).await;
+    drop(ws);
+    let mut on_b = b
+        .connect_query(&format!("session_id={session}&after_seq=2"))
+        .await;
+    let hello = on_b.recv().await;
+    assert_eq!(hello["resumed"], true, "{hello}");
+    assert!(hello["answering"]["seq"].as_u64().unwrap() >= 2, "{hello}");
+    let (received, response) = rest_of_answer(&mut on_b).await;
+    assert_continues(&had, &received, &response);
+
+    // BUSY holds across instances, and B stops an answer A is writing.
+    let mut on_a = a.connect(Some(&session)).await;
+    assert_eq!(on_a.recv().await["resumed"], true);
+    on_a.ask_start("again, slowly").await;
+    let start = on_b.recv().await;
+    assert_eq!(
+        start["type"], "answer_start",
+        "B sees A's answer begin: {start}"
+    );
+    assert_eq!(start["question"], "again, slowly");
+    on_b.ask_start("me too").await;
+    let busy = loop {
+        let frame = on_b.recv().await;
+        if frame["type"] != "delta" {
+            break frame;
+        }
+    };
+    assert_eq!(busy["code"], "BUSY", "{busy}");
+    on_b.send_json(json!({"type": "cancel"})).await;
+    let stopped = on_a.collect_answer().await;
+    assert_eq!(stopped.response["finish_reason"], "cancelled");
+    let (_, seen_on_b) = rest_of_answer(&mut on_b).await;
+    assert_eq!(seen_on_b, stopped.response);
+
+    let rows = stored_rows(&db.url, &session).await;
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!(rows[1].1, SLOW_ANSWER);
+    assert_eq!(rows[3].1, stopped.response["response"].as_str().unwrap());
+    a.stop().await;
+    b.stop().await;
+    db.cleanup().await;
+}

@@ -1,0 +1,822 @@
+//! Answers in flight shared between instances through Redis: a socket on instance B follows,
+//! resumes and cancels an answer generated on instance A, and BUSY holds across instances.
+//!
+//! Must not depend on HTTP, SQL or model adapters; it implements the domain's `AnswerHub`.
+//!
+//! How: each instance keeps the answers it generates in an in-process [`MemoryHub`], and
+//! mirrors into that same hub the answers of other instances that its own sockets follow, so
+//! every socket reads from memory whichever instance writes. Between instances, per session:
+//! - `{prefix}:claim:{session}` — the session's one answer in flight (`SET NX` with an expiry
+//!   its instance keeps renewing, so the claim of an instance that died lapses);
+//! - `{prefix}:events:{session}` — a Redis Stream of the answer's events (claimed, started,
+//!   each piece, finished with its outcome), trimmed and expiring, read by an instance that
+//!   starts following mid-answer;
+//! - `{prefix}:notify:{session}` — pub/sub, the same events as they happen (one pattern
+//!   subscription per instance), and cancel requests;
+//! - `{prefix}:attended:{session}` — set for a few seconds by instances whose sockets follow
+//!   another instance's answer, so its instance does not take it as orphaned.
+//!
+//! If Redis goes away, answers go on on the instance that holds their socket (they are written
+//! to memory first), `health` says what is degraded, and the connection comes back by itself.
+
+mod wire;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use domain::{
+    AnswerFeed, AnswerHub, AnswerOutcome, AnswerPublisher, HubError, HubSettings, MemoryHub,
+    SessionId,
+};
+use futures::StreamExt;
+use redis::aio::ConnectionManager;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+use uuid::Uuid;
+
+use wire::{Envelope, Event, Outcome};
+
+/// How long a claim lives without renewal: an instance that dies frees its sessions this long
+/// after; renewed every [`SWEEP_EVERY`], so three sweeps may be missed.
+const CLAIM_TTL: Duration = Duration::from_secs(15);
+
+/// How often each instance renews its claims, marks the answers its sockets follow, checks for
+/// orphans and for mirrored answers whose instance died, and checks Redis is back.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// How long an "attended" mark lasts: a few sweeps, so one late sweep does not orphan an
+/// answer.
+const ATTENDED_TTL: Duration = Duration::from_secs(4);
+
+/// Entries kept per session stream: a long answer is about a thousand pieces; older answers'
+/// entries are only history.
+const STREAM_MAX_ENTRIES: usize = 10_000;
+
+/// How long a session's stream outlives its last event: nobody resumes an answer that ended
+/// an hour ago from the stream (the stored conversation has it).
+const STREAM_TTL: Duration = Duration::from_secs(3600);
+
+/// Wait before resubscribing after the pub/sub connection dropped.
+const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(500);
+
+/// Appends an event to the session's stream, keeps the stream bounded and expiring, and
+/// publishes the event with its stream id, in one round trip and in order.
+const EMIT_SCRIPT: &str = r"
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
+return id
+";
+
+/// Frees a claim only if it is still the caller's.
+const RELEASE_SCRIPT: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+";
+
+/// Why the hub could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("REDIS_URL is not a Redis URL: {0}")]
+    Url(String),
+    #[error("cannot reach Redis at {url}: {error}")]
+    Unreachable { url: String, error: String },
+}
+
+/// Answers in flight shared through Redis.
+#[derive(Clone)]
+pub struct RedisHub {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for RedisHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisHub")
+            .field("prefix", &self.inner.prefix)
+            .field("instance", &self.inner.instance)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    conn: ConnectionManager,
+    prefix: String,
+    /// This process, as other instances see it.
+    instance: Uuid,
+    /// This instance's answers and the mirrors of the others' that its sockets follow.
+    local: MemoryHub,
+    orphan_timeout: Duration,
+    /// The answers this instance generates.
+    own: Mutex<HashMap<SessionId, Own>>,
+    /// Other instances' answers followed here, fed into `local`. An async lock: applying an
+    /// event awaits the local publisher, and events of one session must apply in order.
+    mirrors: tokio::sync::Mutex<HashMap<SessionId, Mirror>>,
+    /// False after a Redis command failed, until one succeeds.
+    reachable: AtomicBool,
+    /// True while the pub/sub subscription runs.
+    subscribed: AtomicBool,
+    emit: redis::Script,
+    release: redis::Script,
+    stop: CancellationToken,
+}
+
+struct Own {
+    message_id: Uuid,
+    /// Since when no socket anywhere follows it.
+    unattended_since: Option<Instant>,
+}
+
+struct Mirror {
+    message_id: Uuid,
+    /// The stream id of the last event applied.
+    last_id: StreamId,
+    seq: u64,
+    publisher: Box<dyn AnswerPublisher>,
+    /// Sweeps in a row that found the claim gone (its instance died without finishing).
+    claim_missing: u8,
+}
+
+/// A Redis stream id, `<ms>-<n>`, ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+struct StreamId(u64, u64);
+
+impl StreamId {
+    fn parse(text: &str) -> Option<Self> {
+        let (ms, n) = text.split_once('-')?;
+        Some(Self(ms.parse().ok()?, n.parse().ok()?))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl RedisHub {
+    /// Connects to `url` (checked now, so that a wrong URL stops the start-up), subscribes to
+    /// the other instances' events and starts the sweep. Keys start with `prefix`.
+    ///
+    /// # Errors
+    /// [`ConnectError`] when the URL is wrong or Redis does not answer.
+    pub async fn connect(
+        url: &str,
+        prefix: &str,
+        settings: HubSettings,
+    ) -> Result<Self, ConnectError> {
+        let client = redis::Client::open(url).map_err(|e| ConnectError::Url(e.to_string()))?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(2));
+        let conn = client
+            .get_connection_manager_with_config(config)
+            .await
+            .map_err(|e| ConnectError::Unreachable {
+                url: redact(url),
+                error: e.to_string(),
+            })?;
+        let inner = Arc::new(Inner {
+            conn,
+            prefix: prefix.to_owned(),
+            instance: Uuid::new_v4(),
+            local: MemoryHub::without_orphan_timeout(),
+            orphan_timeout: settings.orphan_answer_timeout,
+            own: Mutex::new(HashMap::new()),
+            mirrors: tokio::sync::Mutex::new(HashMap::new()),
+            reachable: AtomicBool::new(true),
+            subscribed: AtomicBool::new(false),
+            emit: redis::Script::new(EMIT_SCRIPT),
+            release: redis::Script::new(RELEASE_SCRIPT),
+            stop: CancellationToken::new(),
+        });
+        tokio::spawn(listen(Arc::clone(&inner), client));
+        tokio::spawn(sweep(Arc::clone(&inner)));
+        // Followers joining now must not miss events: wait (briefly) for the subscription.
+        for _ in 0..50 {
+            if inner.subscribed.load(Ordering::Relaxed) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        info!(instance = %inner.instance, "answers in flight are shared through Redis");
+        Ok(Self { inner })
+    }
+
+    /// Stops the subscription and the sweep (the hub keeps working within this instance).
+    pub fn close(&self) {
+        self.inner.stop.cancel();
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Inner {
+    fn key(&self, kind: &str, session: &SessionId) -> String {
+        format!("{}:{kind}:{session}", self.prefix)
+    }
+
+    fn note<T>(&self, result: redis::RedisResult<T>, doing: &str) -> Option<T> {
+        match result {
+            Ok(value) => {
+                if !self.reachable.swap(true, Ordering::Relaxed) {
+                    info!("Redis answers again");
+                }
+                Some(value)
+            }
+            Err(error) => {
+                if self.reachable.swap(false, Ordering::Relaxed) {
+                    warn!(%error, doing, "Redis failed; answers in flight are kept on this instance only");
+                } else {
+                    debug!(%error, doing, "Redis failed");
+                }
+                None
+            }
+        }
+    }
+
+    /// Writes `event` to the session's stream and channel. Skipped while Redis is known to
+    /// be away (the sweep notices when it is back): an answer must not wait on a dead
+    /// connection between its pieces.
+    async fn emit(&self, session: &SessionId, event: Event) {
+        if !self.reachable.load(Ordering::Relaxed) {
+            return;
+        }
+        let envelope = Envelope {
+            i: self.instance,
+            e: event,
+        };
+        let Ok(json) = serde_json::to_string(&envelope) else {
+            return;
+        };
+        let result: redis::RedisResult<String> = self
+            .emit
+            .key(self.key("events", session))
+            .key(self.key("notify", session))
+            .arg(json)
+            .arg(STREAM_MAX_ENTRIES)
+            .arg(STREAM_TTL.as_secs())
+            .invoke_async(&mut self.conn.clone())
+            .await;
+        self.note(result, "publishing an answer event");
+    }
+
+    async fn release_claim(&self, session: &SessionId, message_id: Uuid) {
+        let result: redis::RedisResult<i64> = self
+            .release
+            .key(self.key("claim", session))
+            .arg(message_id.to_string())
+            .invoke_async(&mut self.conn.clone())
+            .await;
+        self.note(result, "releasing a claim");
+    }
+
+    /// Applies one event of another instance to the session's mirror (made on its claim).
+    async fn apply(&self, session: SessionId, id: StreamId, event: Event) {
+        let mut mirrors = self.mirrors.lock().await;
+        if let Event::Claimed { m, q } = &event {
+            if mirrors
+                .get(&session)
+                .is_some_and(|mirror| mirror.message_id == *m)
+            {
+                return;
+            }
+            if let Some(old) = mirrors.remove(&session) {
+                old.publisher.finish(AnswerOutcome::died()).await;
+            }
+            match self.local.claim(&session, *m, q.as_str().into()).await {
+                Ok(publisher) => {
+                    mirrors.insert(
+                        session,
+                        Mirror {
+                            message_id: *m,
+                            last_id: id,
+                            seq: 0,
+                            publisher,
+                            claim_missing: 0,
+                        },
+                    );
+                }
+                Err(error) => debug!(%error, "cannot mirror another instance's answer"),
+            }
+            return;
+        }
+        let Some(mirror) = mirrors.get_mut(&session) else {
+            return;
+        };
+        if event.message_id() != Some(mirror.message_id) || id <= mirror.last_id {
+            return;
+        }
+        mirror.last_id = id;
+        match event {
+            Event::Started { .. } => mirror.publisher.started().await,
+            Event::Delta { s, t, .. } if s == mirror.seq + 1 => {
+                mirror.seq = s;
+                mirror.publisher.delta(s, &t).await;
+            }
+            Event::Finished { o, .. } => {
+                if let Some(mirror) = mirrors.remove(&session) {
+                    mirror.publisher.finish((*o).into()).await;
+                }
+            }
+            Event::Delta { .. } | Event::Claimed { .. } | Event::Cancel => {}
+        }
+    }
+
+    /// Brings the session's mirror up to date from its stream: when a socket starts following
+    /// here in the middle of another instance's answer.
+    async fn sync(&self, session: SessionId) {
+        let entries: Option<Vec<(String, Vec<String>)>> = self.note(
+            redis::cmd("XRANGE")
+                .arg(self.key("events", &session))
+                .arg("-")
+                .arg("+")
+                .query_async(&mut self.conn.clone())
+                .await,
+            "reading an answer's events",
+        );
+        let Some(entries) = entries else {
+            return;
+        };
+        let events: Vec<(StreamId, Envelope)> = entries
+            .into_iter()
+            .filter_map(|(id, fields)| {
+                let id = StreamId::parse(&id)?;
+                let json = fields.get(1)?;
+                Some((id, serde_json::from_str(json).ok()?))
+            })
+            .collect();
+        // The latest answer of the session: from its claim on.
+        let Some(start) = events
+            .iter()
+            .rposition(|(_, e)| matches!(e.e, Event::Claimed { .. }))
+        else {
+            return;
+        };
+        let latest = &events[start..];
+        if latest[0].1.i == self.instance {
+            return;
+        }
+        let finished = latest
+            .iter()
+            .any(|(_, e)| matches!(e.e, Event::Finished { .. }));
+        let message_id = latest[0].1.e.message_id();
+        let claimed: Option<Option<String>> = self.note(
+            redis::cmd("GET")
+                .arg(self.key("claim", &session))
+                .query_async(&mut self.conn.clone())
+                .await,
+            "reading a claim",
+        );
+        let alive = claimed.flatten().and_then(|m| m.parse::<Uuid>().ok()) == message_id;
+        let mirrored = self
+            .mirrors
+            .lock()
+            .await
+            .get(&session)
+            .map(|m| m.message_id);
+        if mirrored.is_none() && (finished || !alive) {
+            // Over, or its instance died: the stored conversation has whatever there is.
+            return;
+        }
+        for (id, envelope) in latest.iter().cloned() {
+            if mirrored == message_id && matches!(envelope.e, Event::Claimed { .. }) {
+                continue;
+            }
+            self.apply(session, id, envelope.e).await;
+        }
+    }
+
+    /// Routes one pub/sub message: `<stream id> <envelope>`.
+    async fn on_message(&self, channel: &str, payload: &str) {
+        let Some(session) = channel
+            .rsplit(':')
+            .next()
+            .and_then(|id| id.parse::<SessionId>().ok())
+        else {
+            return;
+        };
+        let Some((id, json)) = payload.split_once(' ') else {
+            return;
+        };
+        let Ok(envelope) = serde_json::from_str::<Envelope>(json) else {
+            return;
+        };
+        if envelope.i == self.instance {
+            return;
+        }
+        if let Event::Cancel = envelope.e {
+            if lock(&self.own).contains_key(&session) {
+                info!(session = %session.log_tag(), "stopping an answer at another instance's request");
+                let _ = self.local.cancel(&session).await;
+            }
+            return;
+        }
+        let Some(id) = StreamId::parse(id) else {
+            return;
+        };
+        let followed = self.local.followers(&session) > 0;
+        let mirrored = self.mirrors.lock().await.contains_key(&session);
+        if followed || mirrored {
+            self.apply(session, id, envelope.e).await;
+        }
+    }
+
+    /// One sweep: renew claims, spot orphans, mark followed mirrors, drop dead mirrors.
+    async fn sweep_once(&self) {
+        let now = Instant::now();
+        let own: Vec<(SessionId, Uuid)> = lock(&self.own)
+            .iter()
+            .map(|(s, o)| (*s, o.message_id))
+            .collect();
+        for (session, message_id) in own {
+            let renewed: Option<()> = self.note(
+                redis::cmd("SET")
+                    .arg(self.key("claim", &session))
+                    .arg(message_id.to_string())
+                    .arg("PX")
+                    .arg(CLAIM_TTL.as_millis() as u64)
+                    .query_async(&mut self.conn.clone())
+                    .await,
+                "renewing a claim",
+            );
+            let remote: bool = match renewed {
+                Some(()) => self
+                    .note(
+                        redis::cmd("EXISTS")
+                            .arg(self.key("attended", &session))
+                            .query_async(&mut self.conn.clone())
+                            .await,
+                        "checking followers",
+                    )
+                    .unwrap_or(false),
+                None => false,
+            };
+            let attended = remote || self.local.followers(&session) > 0;
+            let orphaned = {
+                let mut own = lock(&self.own);
+                match own.get_mut(&session) {
+                    Some(entry) if entry.message_id == message_id => {
+                        if attended {
+                            entry.unattended_since = None;
+                            false
+                        } else {
+                            let since = *entry.unattended_since.get_or_insert(now);
+                            now.duration_since(since) >= self.orphan_timeout
+                        }
+                    }
+                    _ => false,
+                }
+            };
+            if orphaned {
+                info!(session = %session.log_tag(), %message_id, "nobody followed the answer for the orphan timeout; stopping it");
+                let _ = self.local.cancel(&session).await;
+            }
+        }
+
+        let mirrored: Vec<(SessionId, Uuid)> = self
+            .mirrors
+            .lock()
+            .await
+            .iter()
+            .map(|(s, m)| (*s, m.message_id))
+            .collect();
+        for (session, message_id) in mirrored {
+            if self.local.followers(&session) > 0 {
+                let marked: Option<()> = self.note(
+                    redis::cmd("SET")
+                        .arg(self.key("attended", &session))
+                        .arg(1)
+                        .arg("PX")
+                        .arg(ATTENDED_TTL.as_millis() as u64)
+                        .query_async(&mut self.conn.clone())
+                        .await,
+                    "marking an answer followed",
+                );
+                let _ = marked;
+            }
+            let claim: Option<Option<String>> = self.note(
+                redis::cmd("GET")
+                    .arg(self.key("claim", &session))
+                    .query_async(&mut self.conn.clone())
+                    .await,
+                "reading a claim",
+            );
+            let Some(claim) = claim else {
+                continue;
+            };
+            let alive = claim.is_some_and(|m| m == message_id.to_string());
+            let mut mirrors = self.mirrors.lock().await;
+            let dead = match mirrors.get_mut(&session) {
+                Some(mirror) if mirror.message_id == message_id => {
+                    mirror.claim_missing = if alive { 0 } else { mirror.claim_missing + 1 };
+                    mirror.claim_missing >= 2
+                }
+                _ => false,
+            };
+            if dead && let Some(mirror) = mirrors.remove(&session) {
+                warn!(session = %session.log_tag(), "the instance writing an answer stopped without finishing it");
+                mirror.publisher.finish(AnswerOutcome::died()).await;
+            }
+        }
+
+        if !self.reachable.load(Ordering::Relaxed) {
+            let pong: Option<String> = self.note(
+                redis::cmd("PING").query_async(&mut self.conn.clone()).await,
+                "checking Redis",
+            );
+            let _ = pong;
+        }
+    }
+}
+
+/// The pub/sub subscription, kept up for the hub's life.
+async fn listen(inner: Arc<Inner>, client: redis::Client) {
+    let pattern = format!("{}:notify:*", inner.prefix);
+    loop {
+        let subscribed = async {
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.psubscribe(&pattern).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        }
+        .await;
+        match subscribed {
+            Ok(pubsub) => {
+                inner.subscribed.store(true, Ordering::Relaxed);
+                // Events sent while unsubscribed are in the streams: catch up the mirrors.
+                let sessions: Vec<SessionId> = inner.mirrors.lock().await.keys().copied().collect();
+                for session in sessions {
+                    inner.sync(session).await;
+                }
+                let mut messages = pubsub.into_on_message();
+                loop {
+                    tokio::select! {
+                        () = inner.stop.cancelled() => return,
+                        message = messages.next() => {
+                            let Some(message) = message else { break };
+                            if let Ok(payload) = message.get_payload::<String>() {
+                                inner.on_message(message.get_channel_name(), &payload).await;
+                            }
+                        }
+                    }
+                }
+                inner.subscribed.store(false, Ordering::Relaxed);
+                warn!("the Redis subscription dropped; resubscribing");
+            }
+            Err(error) => debug!(%error, "cannot subscribe to Redis yet"),
+        }
+        tokio::select! {
+            () = inner.stop.cancelled() => return,
+            () = tokio::time::sleep(RESUBSCRIBE_AFTER) => {}
+        }
+    }
+}
+
+async fn sweep(inner: Arc<Inner>) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = inner.stop.cancelled() => return,
+            _ = every.tick() => inner.sweep_once().await,
+        }
+    }
+}
+
+#[async_trait]
+impl AnswerHub for RedisHub {
+    async fn claim(
+        &self,
+        session: &SessionId,
+        message_id: Uuid,
+        question: Arc<str>,
+    ) -> Result<Box<dyn AnswerPublisher>, HubError> {
+        let inner = &self.inner;
+        let reachable = inner.reachable.load(Ordering::Relaxed);
+        let claimed: Option<Option<String>> = if !reachable {
+            None
+        } else {
+            inner.note(
+                redis::cmd("SET")
+                    .arg(inner.key("claim", session))
+                    .arg(message_id.to_string())
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(CLAIM_TTL.as_millis() as u64)
+                    .query_async(&mut inner.conn.clone())
+                    .await,
+                "claiming an answer",
+            )
+        };
+        // `None`: Redis is away, so only this instance can say whether the session is busy.
+        let shared = claimed.is_some();
+        if claimed == Some(None) {
+            return Err(HubError::Busy);
+        }
+        let local = match inner
+            .local
+            .claim(session, message_id, question.clone())
+            .await
+        {
+            Ok(local) => local,
+            Err(error) => {
+                if shared {
+                    inner.release_claim(session, message_id).await;
+                }
+                return Err(error);
+            }
+        };
+        lock(&inner.own).insert(
+            *session,
+            Own {
+                message_id,
+                unattended_since: None,
+            },
+        );
+        inner
+            .emit(
+                session,
+                Event::Claimed {
+                    m: message_id,
+                    q: question.to_string(),
+                },
+            )
+            .await;
+        Ok(Box::new(RedisPublisher {
+            inner: Arc::clone(inner),
+            session: *session,
+            message_id,
+            local: Some(local),
+        }))
+    }
+
+    async fn follow(
+        &self,
+        session: &SessionId,
+        after_seq: u64,
+    ) -> Result<Box<dyn AnswerFeed>, HubError> {
+        // Another instance may be answering in this session: mirror it before reading.
+        self.inner.sync(*session).await;
+        self.inner.local.follow(session, after_seq).await
+    }
+
+    async fn cancel(&self, session: &SessionId) -> Result<bool, HubError> {
+        let inner = &self.inner;
+        if lock(&inner.own).contains_key(session) {
+            return inner.local.cancel(session).await;
+        }
+        let mirrored = inner.mirrors.lock().await.contains_key(session);
+        if mirrored {
+            let envelope = Envelope {
+                i: inner.instance,
+                e: Event::Cancel,
+            };
+            let payload = format!(
+                "0-0 {}",
+                serde_json::to_string(&envelope).unwrap_or_default()
+            );
+            let sent: Option<i64> = inner.note(
+                redis::cmd("PUBLISH")
+                    .arg(inner.key("notify", session))
+                    .arg(payload)
+                    .query_async(&mut inner.conn.clone())
+                    .await,
+                "asking another instance to stop an answer",
+            );
+            if sent.is_none() {
+                return Err(HubError::Unavailable(
+                    "the instance writing this answer cannot be reached".into(),
+                ));
+            }
+        }
+        Ok(mirrored)
+    }
+
+    fn cancel_all(&self) {
+        let own: Vec<SessionId> = lock(&self.inner.own).keys().copied().collect();
+        let local = self.inner.local.clone();
+        tokio::spawn(async move {
+            for session in own {
+                let _ = local.cancel(&session).await;
+            }
+        });
+    }
+
+    fn health(&self) -> Result<(), String> {
+        if !self.inner.reachable.load(Ordering::Relaxed) {
+            return Err(
+                "Redis cannot be reached: answers in flight are kept on this instance \
+                        only (other instances cannot resume them)"
+                    .into(),
+            );
+        }
+        if !self.inner.subscribed.load(Ordering::Relaxed) {
+            return Err(
+                "not subscribed to Redis: answers from other instances are not followed here"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// This instance's answer: written to memory first (its sockets here never wait on Redis),
+/// then to Redis for the other instances.
+struct RedisPublisher {
+    inner: Arc<Inner>,
+    session: SessionId,
+    message_id: Uuid,
+    /// `None` once finished.
+    local: Option<Box<dyn AnswerPublisher>>,
+}
+
+#[async_trait]
+impl AnswerPublisher for RedisPublisher {
+    fn cancelled(&self) -> CancellationToken {
+        self.local
+            .as_ref()
+            .map(|local| local.cancelled())
+            .unwrap_or_default()
+    }
+
+    async fn started(&mut self) {
+        if let Some(local) = &mut self.local {
+            local.started().await;
+        }
+        self.inner
+            .emit(&self.session, Event::Started { m: self.message_id })
+            .await;
+    }
+
+    async fn delta(&mut self, seq: u64, text: &str) {
+        if let Some(local) = &mut self.local {
+            local.delta(seq, text).await;
+        }
+        self.inner
+            .emit(
+                &self.session,
+                Event::Delta {
+                    m: self.message_id,
+                    s: seq,
+                    t: text.to_owned(),
+                },
+            )
+            .await;
+    }
+
+    async fn finish(mut self: Box<Self>, outcome: AnswerOutcome) {
+        let wire = Outcome::from(&outcome);
+        if let Some(local) = self.local.take() {
+            local.finish(outcome).await;
+        }
+        finish_shared(&self.inner, self.session, self.message_id, wire).await;
+    }
+}
+
+/// Tells the other instances the answer is over and frees the session.
+async fn finish_shared(inner: &Inner, session: SessionId, message_id: Uuid, outcome: Outcome) {
+    inner
+        .emit(
+            &session,
+            Event::Finished {
+                m: message_id,
+                o: Box::new(outcome),
+            },
+        )
+        .await;
+    inner.release_claim(&session, message_id).await;
+    let mut own = lock(&inner.own);
+    if own
+        .get(&session)
+        .is_some_and(|o| o.message_id == message_id)
+    {
+        own.remove(&session);
+    }
+}
+
+impl Drop for RedisPublisher {
+    fn drop(&mut self) {
+        // Finished without a word (the answer task died): the local hub ends it for this
+        // instance's sockets as its publisher drops; tell the others too.
+        if self.local.take().is_some() {
+            let inner = Arc::clone(&self.inner);
+            let (session, message_id) = (self.session, self.message_id);
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    let outcome = Outcome::from(&AnswerOutcome::died());
+                    finish_shared(&inner, session, message_id, outcome).await;
+                });
+            }
+        }
+    }
+}
