@@ -71,6 +71,16 @@ redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
 return id
 ";
 
+/// Publishes an answer's end and frees its claim (if still the caller's) in one round trip:
+/// the other instances hear the end before anyone can claim the session again.
+const FINISH_SCRIPT: &str = r"
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
+if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
+return id
+";
+
 /// Frees a claim only if it is still the caller's.
 const RELEASE_SCRIPT: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -119,6 +129,7 @@ struct Inner {
     /// True while the pub/sub subscription runs.
     subscribed: AtomicBool,
     emit: redis::Script,
+    finish: redis::Script,
     release: redis::Script,
     stop: CancellationToken,
 }
@@ -189,6 +200,7 @@ impl RedisHub {
             reachable: AtomicBool::new(true),
             subscribed: AtomicBool::new(false),
             emit: redis::Script::new(EMIT_SCRIPT),
+            finish: redis::Script::new(FINISH_SCRIPT),
             release: redis::Script::new(RELEASE_SCRIPT),
             stop: CancellationToken::new(),
         });
@@ -775,33 +787,50 @@ impl AnswerPublisher for RedisPublisher {
     }
 
     async fn finish(mut self: Box<Self>, outcome: AnswerOutcome) {
+        // The session is freed in Redis before this instance's sockets hear the end: a visitor
+        // who asks again the moment the `response` arrives must not meet the old claim.
         let wire = Outcome::from(&outcome);
+        finish_shared(&self.inner, self.session, self.message_id, wire).await;
         if let Some(local) = self.local.take() {
             local.finish(outcome).await;
         }
-        finish_shared(&self.inner, self.session, self.message_id, wire).await;
     }
 }
 
-/// Tells the other instances the answer is over and frees the session.
+/// Tells the other instances the answer is over and frees the session, in one round trip.
 async fn finish_shared(inner: &Inner, session: SessionId, message_id: Uuid, outcome: Outcome) {
-    inner
-        .emit(
-            &session,
-            Event::Finished {
-                m: message_id,
-                o: Box::new(outcome),
-            },
-        )
-        .await;
-    inner.release_claim(&session, message_id).await;
-    let mut own = lock(&inner.own);
-    if own
-        .get(&session)
-        .is_some_and(|o| o.message_id == message_id)
     {
-        own.remove(&session);
+        let mut own = lock(&inner.own);
+        if own
+            .get(&session)
+            .is_some_and(|o| o.message_id == message_id)
+        {
+            own.remove(&session);
+        }
     }
+    let envelope = Envelope {
+        i: inner.instance,
+        e: Event::Finished {
+            m: message_id,
+            o: Box::new(outcome),
+        },
+    };
+    let Ok(json) = serde_json::to_string(&envelope) else {
+        return;
+    };
+    // Tried even while Redis seemed away: the claim must not outlive the answer.
+    let result: redis::RedisResult<String> = inner
+        .finish
+        .key(inner.key("events", &session))
+        .key(inner.key("notify", &session))
+        .key(inner.key("claim", &session))
+        .arg(json)
+        .arg(STREAM_MAX_ENTRIES)
+        .arg(STREAM_TTL.as_secs())
+        .arg(message_id.to_string())
+        .invoke_async(&mut inner.conn.clone())
+        .await;
+    inner.note(result, "publishing an answer's end");
 }
 
 impl Drop for RedisPublisher {

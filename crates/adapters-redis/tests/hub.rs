@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use adapters_redis::RedisHub;
@@ -170,6 +169,33 @@ async fn an_answer_followed_only_on_another_instance_is_not_orphaned_but_one_fol
         .expect("once its follower left, it is stopped too");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_may_ask_again_the_moment_its_answer_ends() {
+    let Some((a, b)) = two_hubs(120.0).await else {
+        return;
+    };
+    let session = SessionId::generate();
+    let mut on_a = a.follow(&session, 0).await.unwrap();
+    for round in 0..20 {
+        let (_, publisher) = claim(&a, &session).await;
+        publisher.finish(AnswerOutcome::died()).await;
+        loop {
+            if let FeedEvent::Finished(_) = next(&mut on_a).await {
+                break;
+            }
+        }
+        // What a client does on `response`: ask again, here or through another instance.
+        let hub = if round % 2 == 0 { &a } else { &b };
+        let (_, again) = claim(hub, &session).await;
+        again.finish(AnswerOutcome::died()).await;
+        loop {
+            if let FeedEvent::Finished(_) = next(&mut on_a).await {
+                break;
+            }
+        }
+    }
+}
+
 /// A `redis-server` of this test's own, on a free port.
 struct OwnRedis {
     child: Child,
@@ -271,5 +297,5 @@ async fn redis_going_away_mid_answer_costs_the_local_follower_nothing() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let _ = Arc::new(hub).close();
+    hub.close();
 }
