@@ -198,13 +198,27 @@ async fn mid_long_answer(
     crate::helpers::WsClient,
     String,
 )> {
+    mid_long_answer_with(backend, &[]).await
+}
+
+/// As [`mid_long_answer`], with `extra` variables for the server.
+async fn mid_long_answer_with(
+    backend: Backend,
+    extra: &[(&str, &str)],
+) -> Option<(
+    FakeLlmHandle,
+    TestApp,
+    TestDb,
+    crate::helpers::WsClient,
+    String,
+)> {
     let fake = FakeLlm::builder()
         .answer("word ".repeat(200))
         .token_delay(Duration::from_millis(20))
         .spawn()
         .await
         .unwrap();
-    let (app, db) = start_with(&fake, backend).await?;
+    let (app, db) = start_with_env(&fake, backend, extra).await?;
     let mut ws = app.connect(None).await;
     let session = session_of(&mut ws).await;
     ws.ask_start("talk a lot").await;
@@ -246,21 +260,11 @@ async fn a_client_that_leaves_mid_answer_leaves_the_upstream_request_to_finish()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_orphaned_answer_drops_the_upstream_request() {
-    let fake = FakeLlm::builder()
-        .answer("word ".repeat(200))
-        .token_delay(Duration::from_millis(20))
-        .spawn()
-        .await
-        .unwrap();
-    let Some((app, db)) =
-        start_with_env(&fake, Backend::Sqlite, &[("ORPHAN_ANSWER_TIMEOUT", "0.5")]).await
+    let Some((fake, app, db, ws, session)) =
+        mid_long_answer_with(Backend::Sqlite, &[("ORPHAN_ANSWER_TIMEOUT", "0.5")]).await
     else {
         return;
     };
-    let mut ws = app.connect(None).await;
-    let session = session_of(&mut ws).await;
-    ws.ask_start("talk a lot").await;
-    ws.first_delta().await;
     drop(ws);
     assert!(fake.wait_for_closed_early(1, Duration::from_secs(5)).await);
     let messages = app.wait_for_messages(&session, |m| m.len() == 2).await;

@@ -57,6 +57,17 @@ async fn rest_of_answer(ws: &mut WsClient) -> (Vec<(u64, String)>, Value) {
     }
 }
 
+/// Reads past the live deltas of an answer to the next frame, which must be a `BUSY` error.
+async fn expect_busy_among_deltas(ws: &mut WsClient) {
+    let frame = loop {
+        let frame = ws.recv().await;
+        if frame["type"] != "delta" {
+            break frame;
+        }
+    };
+    assert_eq!(frame["code"], "BUSY", "{frame}");
+}
+
 /// Checks that `received` (with the catch-up as its first entry) continues `had` with no
 /// piece lost or repeated: each seq is above the previous, the first after `had`'s last, and
 /// the text joined is the stored answer.
@@ -174,13 +185,7 @@ async fn two_tabs_see_the_same_answer_and_either_may_stop_it(backend: Backend) {
     assert_eq!(start["type"], "answer_start", "{start}");
     assert_eq!(start["question"], "one more");
     second.ask_start("me too").await;
-    let busy = loop {
-        let frame = second.recv().await;
-        if frame["type"] != "delta" {
-            break frame;
-        }
-    };
-    assert_eq!(busy["code"], "BUSY", "{busy}");
+    expect_busy_among_deltas(&mut second).await;
     second.send_json(json!({"type": "cancel"})).await;
     let stopped = first.collect_answer().await;
     assert_eq!(stopped.response["finish_reason"], "cancelled");
@@ -281,13 +286,7 @@ async fn an_answer_started_on_one_instance_is_resumed_and_cancelled_on_another()
     );
     assert_eq!(start["question"], "again, slowly");
     on_b.ask_start("me too").await;
-    let busy = loop {
-        let frame = on_b.recv().await;
-        if frame["type"] != "delta" {
-            break frame;
-        }
-    };
-    assert_eq!(busy["code"], "BUSY", "{busy}");
+    expect_busy_among_deltas(&mut on_b).await;
     on_b.send_json(json!({"type": "cancel"})).await;
     let stopped = on_a.collect_answer().await;
     assert_eq!(stopped.response["finish_reason"], "cancelled");
