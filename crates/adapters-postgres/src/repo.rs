@@ -14,7 +14,7 @@ use sea_orm::sqlx;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{
     ColumnTrait, ConnAcquireErr, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, RuntimeErr, Statement, Value,
+    QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -250,10 +250,13 @@ impl SeaOrmRepo {
     /// The outcome of a write, as callers must see it: not stored when the database file is no
     /// longer the one opened. Remembers whether writes are failing, for readiness.
     fn written<T>(&self, result: Result<T, RepoError>) -> Result<T, RepoError> {
-        let result = result.and_then(|value| {
-            self.check_file()?;
-            Ok(value)
-        });
+        let result = match result {
+            Ok(value) => self.check_file().map(|()| value),
+            Err(error @ (RepoError::ConversationGone | RepoError::Corrupt(_))) => Err(error),
+            // A write that failed on a database file that is gone (a new pooled connection
+            // cannot even open it) failed because of that: say so rather than SQLite's code 14.
+            Err(error) => Err(self.check_file().err().unwrap_or(error)),
+        };
         match &result {
             Ok(_) => {
                 if self.writes_failing.swap(false, Ordering::Relaxed) {
@@ -474,6 +477,26 @@ impl RepoPort for SeaOrmRepo {
         .into_iter()
         .map(message_from_model)
         .collect()
+    }
+
+    async fn load_recent_history(
+        &self,
+        conversation_id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<Message>, RepoError> {
+        let mut newest_first = self
+            .on_live_connection(|| {
+                messages::Entity::find()
+                    .filter(messages::Column::ConversationId.eq(conversation_id))
+                    .order_by_desc(messages::Column::CreatedAt)
+                    .order_by_desc(messages::Column::Id)
+                    .limit(limit)
+                    .all(&self.db)
+            })
+            .await
+            .map_err(repo_error)?;
+        newest_first.reverse();
+        newest_first.into_iter().map(message_from_model).collect()
     }
 
     async fn delete_conversation(&self, session_id: &SessionId) -> Result<bool, RepoError> {

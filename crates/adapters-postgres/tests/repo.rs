@@ -378,6 +378,19 @@ async fn history_comes_back_in_order(ctx: Ctx) {
             .unwrap()
             .is_empty()
     );
+    // The latest ones alone, still oldest first, and only this conversation's.
+    let recent = ctx
+        .repo
+        .load_recent_history(conversation.id, 7)
+        .await
+        .unwrap();
+    assert_eq!(recent, sent[53..]);
+    let all = ctx
+        .repo
+        .load_recent_history(conversation.id, 1000)
+        .await
+        .unwrap();
+    assert_eq!(all, sent);
 }
 
 async fn messages_stamped_in_the_same_instant_keep_id_order(ctx: Ctx) {

@@ -81,6 +81,14 @@ if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
 return id
 ";
 
+/// Renews a claim only if it is still the caller's: a plain `SET` from a sweep that read its
+/// list of answers just before one ended would bring the ended answer's claim back (and with it
+/// BUSY for the claim's whole life).
+const RENEW_SCRIPT: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+";
+
 /// Frees a claim only if it is still the caller's.
 const RELEASE_SCRIPT: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -130,6 +138,7 @@ struct Inner {
     subscribed: AtomicBool,
     emit: redis::Script,
     finish: redis::Script,
+    renew: redis::Script,
     release: redis::Script,
     stop: CancellationToken,
 }
@@ -201,6 +210,7 @@ impl RedisHub {
             subscribed: AtomicBool::new(false),
             emit: redis::Script::new(EMIT_SCRIPT),
             finish: redis::Script::new(FINISH_SCRIPT),
+            renew: redis::Script::new(RENEW_SCRIPT),
             release: redis::Script::new(RELEASE_SCRIPT),
             stop: CancellationToken::new(),
         });
@@ -452,18 +462,17 @@ impl Inner {
             .map(|(s, o)| (*s, o.message_id))
             .collect();
         for (session, message_id) in own {
-            let renewed: Option<()> = self.note(
-                redis::cmd("SET")
-                    .arg(self.key("claim", &session))
+            let renewed: Option<i64> = self.note(
+                self.renew
+                    .key(self.key("claim", &session))
                     .arg(message_id.to_string())
-                    .arg("PX")
                     .arg(CLAIM_TTL.as_millis() as u64)
-                    .query_async(&mut self.conn.clone())
+                    .invoke_async(&mut self.conn.clone())
                     .await,
                 "renewing a claim",
             );
             let remote: bool = match renewed {
-                Some(()) => self
+                Some(_) => self
                     .note(
                         redis::cmd("EXISTS")
                             .arg(self.key("attended", &session))

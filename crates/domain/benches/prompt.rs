@@ -128,6 +128,17 @@ impl RepoPort for MemoryRepo {
             .cloned()
             .unwrap_or_default())
     }
+    async fn load_recent_history(
+        &self,
+        conversation_id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<Message>, RepoError> {
+        let all = self.load_history(conversation_id).await?;
+        let skip = all
+            .len()
+            .saturating_sub(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(all[skip..].to_vec())
+    }
     async fn delete_conversation(&self, _session_id: &SessionId) -> Result<bool, RepoError> {
         Ok(false)
     }

@@ -29,6 +29,14 @@ pub trait RepoPort: Send + Sync + 'static {
     /// A conversation's messages, oldest first.
     async fn load_history(&self, conversation_id: Uuid) -> Result<Vec<Message>, RepoError>;
 
+    /// A conversation's latest `limit` messages, oldest first: what a prompt needs of a long
+    /// conversation, read without the rest.
+    async fn load_recent_history(
+        &self,
+        conversation_id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<Message>, RepoError>;
+
     /// Erases a conversation and its messages; false when there was none.
     async fn delete_conversation(&self, session_id: &SessionId) -> Result<bool, RepoError>;
 

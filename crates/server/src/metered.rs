@@ -141,6 +141,18 @@ impl<R: RepoPort> RepoPort for MeteredRepo<R> {
         timed("load_history", self.inner.load_history(conversation_id)).await
     }
 
+    async fn load_recent_history(
+        &self,
+        conversation_id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<Message>, RepoError> {
+        timed(
+            "load_recent_history",
+            self.inner.load_recent_history(conversation_id, limit),
+        )
+        .await
+    }
+
     async fn delete_conversation(&self, session_id: &SessionId) -> Result<bool, RepoError> {
         timed(
             "delete_conversation",

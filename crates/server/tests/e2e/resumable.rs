@@ -301,3 +301,84 @@ async fn an_answer_started_on_one_instance_is_resumed_and_cancelled_on_another()
     b.stop().await;
     db.cleanup().await;
 }
+
+/// A `redis-server` of one test's own on a free port, so that the test may stop it.
+struct OwnRedis {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl OwnRedis {
+    fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        Some(Self { child, port })
+    }
+
+    async fn wait_ready(&self) {
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start");
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_stopped_mid_answer_leaves_the_answer_to_its_own_instance() {
+    let Some(mut redis) = OwnRedis::start() else {
+        assert!(std::env::var_os("CI").is_none(), "CI has redis-server");
+        eprintln!("SKIPPED: redis-server is not installed");
+        return;
+    };
+    redis.wait_ready().await;
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let Some((app, db)) = start(Backend::Sqlite, &[("REDIS_URL", url.as_str())]).await else {
+        return;
+    };
+    let (_, ready) = app.get_json("/ready").await;
+    assert!(ready.get("degraded").is_none(), "{ready}");
+
+    let (mut ws, session, had) = asked_and_read(&app, 2).await;
+    redis.stop();
+    let (rest, response) = rest_of_answer(&mut ws).await;
+    assert_continues(&had, &rest, &response);
+    assert_eq!(response["finish_reason"], "stop");
+    let rows = stored_rows(&db.url, &session).await;
+    assert_eq!(rows[1].1, SLOW_ANSWER);
+
+    // Still serving, and saying what is degraded.
+    let (status, ready) = app.get_json("/ready").await;
+    assert_eq!(status, 200);
+    let degraded = ready["degraded"].as_str().unwrap_or_default();
+    assert!(degraded.contains("Redis"), "{ready}");
+    let again = ws.ask("and now?").await;
+    assert_eq!(again.response["response"], SLOW_ANSWER);
+    finish(app, db).await;
+}
