@@ -14,7 +14,7 @@ use sea_orm::sqlx;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{
     ColumnTrait, ConnAcquireErr, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement, Value,
+    QueryFilter, QueryOrder, RuntimeErr, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -482,21 +482,32 @@ impl RepoPort for SeaOrmRepo {
     async fn load_recent_history(
         &self,
         conversation_id: Uuid,
-        limit: u64,
+        max_tokens: u32,
     ) -> Result<Vec<Message>, RepoError> {
-        let mut newest_first = self
-            .on_live_connection(|| {
-                messages::Entity::find()
-                    .filter(messages::Column::ConversationId.eq(conversation_id))
-                    .order_by_desc(messages::Column::CreatedAt)
-                    .order_by_desc(messages::Column::Id)
-                    .limit(limit)
-                    .all(&self.db)
-            })
-            .await
-            .map_err(repo_error)?;
-        newest_first.reverse();
-        newest_first.into_iter().map(message_from_model).collect()
+        // A running sum of the tokens of the messages newer than each one, over the
+        // (conversation_id, created_at, id) index read backwards: one statement, and only the
+        // rows a prompt can hold cross the wire. Window functions: PostgreSQL, SQLite ≥ 3.25.
+        let backend = self.db.get_database_backend();
+        let statement = Statement::from_sql_and_values(
+            backend,
+            "SELECT id, conversation_id, role, content, created_at, tokens, metadata FROM (\
+                 SELECT m.*, SUM(COALESCE(m.tokens, 0)) OVER (\
+                     ORDER BY m.created_at DESC, m.id DESC ROWS UNBOUNDED PRECEDING) AS upto \
+                 FROM messages m WHERE m.conversation_id = $1) recent \
+             WHERE upto - COALESCE(tokens, 0) < $2 \
+             ORDER BY created_at, id",
+            [conversation_id.into(), i64::from(max_tokens).into()],
+        );
+        self.on_live_connection(|| {
+            messages::Entity::find()
+                .from_raw_sql(statement.clone())
+                .all(&self.db)
+        })
+        .await
+        .map_err(repo_error)?
+        .into_iter()
+        .map(message_from_model)
+        .collect()
     }
 
     async fn delete_conversation(&self, session_id: &SessionId) -> Result<bool, RepoError> {

@@ -204,6 +204,7 @@ on_both_backends!(
     unknown_session_is_none,
     duplicate_session_id_is_refused,
     history_comes_back_in_order,
+    recent_history_goes_back_until_the_token_budget_is_reached,
     messages_stamped_in_the_same_instant_keep_id_order,
     history_is_ordered_by_time_before_id,
     tokens_and_metadata_round_trip,
@@ -378,19 +379,39 @@ async fn history_comes_back_in_order(ctx: Ctx) {
             .unwrap()
             .is_empty()
     );
-    // The latest ones alone, still oldest first, and only this conversation's.
-    let recent = ctx
-        .repo
-        .load_recent_history(conversation.id, 7)
-        .await
-        .unwrap();
-    assert_eq!(recent, sent[53..]);
-    let all = ctx
-        .repo
-        .load_recent_history(conversation.id, 1000)
-        .await
-        .unwrap();
-    assert_eq!(all, sent);
+}
+
+async fn recent_history_goes_back_until_the_token_budget_is_reached(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let other = new_conversation(&ctx.repo).await;
+    let mut sent = Vec::new();
+    for i in 0..40 {
+        // 10 tokens each, but one stored without a count (it counts as 0).
+        let tokens = if i == 35 { None } else { Some(10) };
+        let message = Message {
+            tokens,
+            ..Message::new(conversation.id, Role::User, format!("message {i}"))
+        };
+        ctx.repo.append_message(&message).await.unwrap();
+        sent.push(stored_message(&message));
+        ctx.repo
+            .append_message(&Message::new(other.id, Role::User, format!("other {i}")))
+            .await
+            .unwrap();
+    }
+    let recent = |max| ctx.repo.load_recent_history(conversation.id, max);
+    // Newest first: 39, 38, 37, 36 make 40 tokens, 35 adds none, 34 reaches 50 ≥ 45 and is
+    // the last one read.
+    assert_eq!(recent(45).await.unwrap(), sent[34..]);
+    assert_eq!(recent(1).await.unwrap(), sent[39..], "at least the newest");
+    assert_eq!(recent(100_000).await.unwrap(), sent, "all, oldest first");
+    assert!(
+        ctx.repo
+            .load_recent_history(Uuid::now_v7(), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn messages_stamped_in_the_same_instant_keep_id_order(ctx: Ctx) {

@@ -131,13 +131,10 @@ impl RepoPort for MemoryRepo {
     async fn load_recent_history(
         &self,
         conversation_id: Uuid,
-        limit: u64,
+        _max_tokens: u32,
     ) -> Result<Vec<Message>, RepoError> {
-        let all = self.load_history(conversation_id).await?;
-        let skip = all
-            .len()
-            .saturating_sub(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok(all[skip..].to_vec())
+        // The whole history: the benchmark measures pruning it.
+        self.load_history(conversation_id).await
     }
     async fn delete_conversation(&self, _session_id: &SessionId) -> Result<bool, RepoError> {
         Ok(false)

@@ -29,12 +29,14 @@ pub trait RepoPort: Send + Sync + 'static {
     /// A conversation's messages, oldest first.
     async fn load_history(&self, conversation_id: Uuid) -> Result<Vec<Message>, RepoError>;
 
-    /// A conversation's latest `limit` messages, oldest first: what a prompt needs of a long
-    /// conversation, read without the rest.
+    /// A conversation's latest messages, oldest first, going back until their stored token
+    /// counts (a message without one counts as 0) reach `max_tokens`, the message that reaches
+    /// it included: what a prompt of that budget can hold, read in one statement without the
+    /// rest of a long conversation.
     async fn load_recent_history(
         &self,
         conversation_id: Uuid,
-        limit: u64,
+        max_tokens: u32,
     ) -> Result<Vec<Message>, RepoError>;
 
     /// Erases a conversation and its messages; false when there was none.

@@ -35,11 +35,6 @@ const QUESTION_STORE_RETRIES: u32 = 1;
 /// fifth or so; the slack keeps honest answers whole while still bounding one that ignores it.
 const RESPONSE_TOKEN_SLACK_DIVISOR: u32 = 4;
 
-/// Messages read for a prompt before falling back to the whole history: 32 exchanges, more
-/// than most conversations have, and enough to fill the default 7,000-token budget with
-/// answers of a few hundred tokens.
-const RECENT_HISTORY_PAGE: u64 = 64;
-
 /// Events queued between an answer and its publisher; the publisher only hands them on, so this
 /// only smooths bursts.
 const ANSWER_EVENT_BUFFER: usize = 64;
@@ -599,28 +594,16 @@ impl ChatService {
     }
 
     /// A conversation's history for a prompt, oldest first, counting the tokens of messages
-    /// stored without a count (by older versions). Only the latest messages are read when they
-    /// fill the prompt's budget by themselves: a long conversation costs no more per question
-    /// than a short one, and the prompt is the same as from the whole history (it is pruned
-    /// from the oldest end).
+    /// stored without a count (by older versions). Only the latest messages that the prompt's
+    /// budget can hold are read: a long conversation costs no more per question than a short
+    /// one, and the prompt is the same as from the whole history (pruned from the oldest end,
+    /// within less room than this, since the system prompt and the question take some).
     async fn history(&self, conversation_id: Uuid) -> Result<Vec<HistoryEntry>, RepoError> {
-        let recent = self
-            .repo
-            .load_recent_history(conversation_id, RECENT_HISTORY_PAGE)
-            .await?;
         let budget = self.settings.budget;
-        let room = u64::from(
-            budget
-                .max_context_tokens
-                .saturating_sub(budget.max_response_tokens),
-        );
-        let known_tokens: u64 = recent.iter().filter_map(|m| m.tokens).map(u64::from).sum();
-        let page_full = recent.len() as u64 == RECENT_HISTORY_PAGE;
-        let messages = if page_full && known_tokens < room {
-            self.repo.load_history(conversation_id).await?
-        } else {
-            recent
-        };
+        let room = budget
+            .max_context_tokens
+            .saturating_sub(budget.max_response_tokens);
+        let messages = self.repo.load_recent_history(conversation_id, room).await?;
         Ok(messages
             .into_iter()
             .filter(|m| m.role != Role::System)

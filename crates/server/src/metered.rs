@@ -144,11 +144,11 @@ impl<R: RepoPort> RepoPort for MeteredRepo<R> {
     async fn load_recent_history(
         &self,
         conversation_id: Uuid,
-        limit: u64,
+        max_tokens: u32,
     ) -> Result<Vec<Message>, RepoError> {
         timed(
             "load_recent_history",
-            self.inner.load_recent_history(conversation_id, limit),
+            self.inner.load_recent_history(conversation_id, max_tokens),
         )
         .await
     }

@@ -170,7 +170,7 @@ async fn each_question_reads_the_stored_history_and_counts_missing_tokens() {
         .with(predicate::eq(sid))
         .returning(move |_| Ok(Some(conversation.clone())));
     repo.expect_load_recent_history()
-        .with(predicate::eq(cid), predicate::eq(RECENT_HISTORY_PAGE))
+        .with(predicate::eq(cid), predicate::eq(7000))
         .returning(move |_, _| {
             Ok(vec![
                 stored_message(cid, Role::User, "what languages", Some(2)),
@@ -881,43 +881,4 @@ async fn an_answer_goes_on_when_its_follower_leaves() {
         .collect();
     assert_eq!(answers.len(), 1);
     assert_eq!(answers[0].content, "the whole answer");
-}
-
-#[tokio::test]
-async fn a_long_conversation_is_read_in_part_when_its_latest_messages_fill_the_budget() {
-    let cid = Uuid::now_v7();
-    // 64 messages of 200 words: 12,800 > the 7,000 the prompt has room for.
-    let long: Vec<Message> = (0..RECENT_HISTORY_PAGE)
-        .map(|_| stored_message(cid, Role::User, "word", Some(200)))
-        .collect();
-    let mut repo = MockRepoPort::new();
-    repo.expect_load_recent_history()
-        .returning(move |_, _| Ok(long.clone()));
-    repo.expect_load_history().never();
-    let service = service(repo, MockLlmPort::new());
-    assert_eq!(service.history(cid).await.unwrap().len(), 64);
-}
-
-#[tokio::test]
-async fn a_long_conversation_of_short_messages_is_read_whole() {
-    let cid = Uuid::now_v7();
-    let page: Vec<Message> = (0..RECENT_HISTORY_PAGE)
-        .map(|_| stored_message(cid, Role::User, "hi", Some(1)))
-        .collect();
-    let mut whole = page.clone();
-    whole.insert(0, stored_message(cid, Role::User, "the first", Some(2)));
-    let mut repo = MockRepoPort::new();
-    repo.expect_load_recent_history()
-        .returning(move |_, _| Ok(page.clone()));
-    repo.expect_load_history()
-        .times(1)
-        .returning(move |_| Ok(whole.clone()));
-    let service = service(repo, MockLlmPort::new());
-    let history = service.history(cid).await.unwrap();
-    assert_eq!(
-        history.len(),
-        65,
-        "64 messages do not fill the budget: all are read"
-    );
-    assert_eq!(history[0].content.as_ref(), "the first");
 }
