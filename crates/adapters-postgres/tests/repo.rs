@@ -404,6 +404,8 @@ async fn recent_history_goes_back_until_the_token_budget_is_reached(ctx: Ctx) {
     // the last one read.
     assert_eq!(recent(45).await.unwrap(), sent[34..]);
     assert_eq!(recent(1).await.unwrap(), sent[39..], "at least the newest");
+    // More than the first page (16 rows, 150 tokens) holds: read again, further back.
+    assert_eq!(recent(300).await.unwrap(), sent[9..]);
     assert_eq!(recent(100_000).await.unwrap(), sent, "all, oldest first");
     assert!(
         ctx.repo
