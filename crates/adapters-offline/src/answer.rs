@@ -660,16 +660,38 @@ impl Answerer {
             .filter_map(|i| self.info.get(*i))
             .flat_map(|f| f.ranges.iter().copied())
             .collect();
-        let (years, since) = dates::years_of_experience(&ranges, YearMonth::now())?;
-        let amount = match years {
-            0 => "Less than a year".to_owned(),
-            1 => "About 1 year".to_owned(),
-            n => format!("About {n} years"),
+        let counted = dates::years_of_experience(&ranges, YearMonth::now());
+        // What the resume itself says ("eight years of experience") comes first: the dates
+        // of the roles miss study, gaps and work the resume leaves out.
+        let stated = self
+            .index
+            .docs
+            .iter()
+            .find_map(|doc| stated_years(&doc.fact));
+        let amount = |years: i64| match years {
+            0 => "less than a year".to_owned(),
+            1 => "about 1 year".to_owned(),
+            n => format!("about {n} years"),
         };
-        let lead = format!(
-            "{amount} (since {since}), going by the dates of the roles in {}'s resume:",
-            self.name
-        );
+        let lead = match (stated, counted) {
+            (Some(stated), Some((years, since))) => format!(
+                "{}'s resume says {stated}; going by the dates of its roles, {} (since {since}):",
+                self.name,
+                amount(years)
+            ),
+            (Some(stated), None) => format!("{}'s resume says {stated}.", self.name),
+            (None, Some((years, since))) => {
+                let mut amount = amount(years);
+                if let Some(first) = amount.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                format!(
+                    "{amount} (since {since}), going by the dates of the roles in {}'s resume:",
+                    self.name
+                )
+            }
+            (None, None) => return None,
+        };
         let picked: Vec<usize> = roles.into_iter().take(MAX_BULLETS).collect();
         Some(self.write(missing, &lead, &picked))
     }
@@ -958,6 +980,60 @@ fn bullet_text(fact: &str) -> String {
         _ => cut,
     };
     format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
+/// Number words a resume writes years of experience with.
+const NUMBER_WORDS: &[&str] = &[
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "twenty-five",
+    "thirty",
+];
+
+/// "eight years of experience", "10+ years of experience", "15 years' experience" in a fact,
+/// as written there.
+fn stated_years(fact: &str) -> Option<String> {
+    let words: Vec<&str> = fact.split_whitespace().collect();
+    words.windows(4).find_map(|w| {
+        let count = w[0].trim_start_matches(['(', '~']);
+        let is_count = count
+            .trim_end_matches('+')
+            .chars()
+            .all(|c| c.is_ascii_digit())
+            && !count.trim_end_matches('+').is_empty()
+            || NUMBER_WORDS.contains(&count.to_lowercase().as_str());
+        let unit = w[1].to_lowercase();
+        let years = unit == "years" || unit == "years'" || unit == "yrs";
+        let rest = format!("{} {}", w[2], w[3]).to_lowercase();
+        let experience =
+            rest.starts_with("of experience") || w[2].to_lowercase().starts_with("experience");
+        (is_count && years && experience).then(|| {
+            let tail = if w[2].eq_ignore_ascii_case("of") {
+                format!("{} {}", w[2], w[3].trim_end_matches([',', '.', ';', ')']))
+            } else {
+                w[2].trim_end_matches([',', '.', ';', ')']).to_owned()
+            };
+            format!("{count} {} {tail}", w[1])
+        })
+    })
 }
 
 #[cfg(test)]

@@ -419,6 +419,16 @@ const RULES: &[Rule] = &[
         &[(C::Experience, 1.0)],
         &["experience"],
     ),
+    // Money saved: resumes say "cut the bill by 35%", "reduced costs", "saved €1M". Not
+    // "budget" or "spend": those ask what someone managed.
+    narrow(
+        &[
+            "save money", "saved money", "saving money", "saves money", "savings", "cost",
+            "costs", "cheaper", "bill",
+        ],
+        &[(C::Experience, 1.0), (C::Projects, 0.5)],
+        &["cut", "reduced", "saved", "savings", "cost", "costs", "bill"],
+    ),
     // Contact
     broad(
         &[

@@ -100,7 +100,11 @@ const ROWS: &[Row] = &[
     row(
         MAYA,
         "How many years of experience?",
-        &["About ", " years (since 2015)"],
+        &[
+            "says nine years of experience",
+            "about ",
+            " years (since 2015)",
+        ],
         &[],
     ),
     row(MAYA, "Is she senior?", &["(since 2015)"], &[]),
@@ -252,7 +256,11 @@ const ROWS: &[Row] = &[
     row(
         TOMAS,
         "How many years of experience does he have?",
-        &["About ", " years (since 2017)"],
+        &[
+            "says seven years of experience",
+            "about ",
+            " years (since 2017)",
+        ],
         &[],
     ),
     row(
@@ -400,13 +408,16 @@ fn answers_the_table_of_questions_from_the_sample_resumes() {
 #[test]
 fn years_of_experience_follow_the_calendar() {
     // Maya's first role starts 2015-01 and her current one runs to the present: the count is
-    // the whole span, rounded to the nearest year.
+    // the whole span, rounded to the nearest year, after what her summary says.
     let now = time::OffsetDateTime::now_utc();
     let months = (i64::from(now.year()) - 2015) * 12 + i64::from(u8::from(now.month()));
     let expected = (months + 6) / 12;
     let answer = answerer(MAYA).answer("How many years of experience does she have?");
     assert!(
-        answer.starts_with(&format!("About {expected} years (since 2015)")),
+        answer.starts_with(&format!(
+            "Maya Lindqvist's resume says nine years of experience; going by the dates of its \
+             roles, about {expected} years (since 2015)"
+        )),
         "{answer}"
     );
 }

@@ -1,4 +1,4 @@
-//! The offline answerer on resumes it was not built on: twenty-one fictional people in every
+//! The offline answerer on resumes it was not built on: twenty-two fictional people in every
 //! format (the original service's JSON, the full JSON Resume schema, Markdown, plain text, PDF,
 //! DOCX, two-column PDF and DOCX), with recruiter questions written before the answerer ever
 //! saw the files. Each row says what a right answer must hold, and what it must not (an
@@ -8,8 +8,9 @@
 //! Each batch was run once as written, its first-run score noted above it, and its misses then
 //! fixed: so the table as a whole is no longer held out, and its share (100 %) is not the
 //! answerer's accuracy on a new resume. That is the first-run scores. Batches 4 and 6 to 13,
-//! run while each batch still found new kinds of misses: 224 of 253 (89 %). Batches 14 to 19,
-//! six resumes, one in each format, run after those fixes: 175 of 180 (97 %).
+//! run while each batch still found new kinds of misses: 224 of 253 (89 %). Batches 14 to 20,
+//! seven resumes, one in each format and a second in the original service's JSON, run after
+//! those fixes: 203 of 210 (97 %).
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,7 @@ const AARAV: &str = "aarav-mehta.md";
 const FATIMA: &str = "fatima-al-sayed.json";
 const PIETER: &str = "pieter-van-der-berg.docx";
 const LENA: &str = "lena-hoffmann.txt";
+const INES: &str = "ines-carvalho.json";
 
 /// (file, question, all of these, none of these)
 type Row = (
@@ -2876,6 +2878,157 @@ const ROWS: &[Row] = &[
         &[DOES_NOT_SAY],
     ),
     (LENA, "Does she speak Italian?", &["does not"], &[]),
+    // A twentieth batch on a twenty-second resume (the original service's JSON, a data
+    // platform engineer), written before the answerer first saw the file, after every change
+    // above: 28 of 30 on that first run (93 %). Missed: "save money on cloud costs" for "cut
+    // the monthly cloud bill by 35%" (no word in common), and "how many years of experience"
+    // answered from the roles' dates (11) while the summary says eight; the answer now gives
+    // what the resume says, then the count.
+    (
+        INES,
+        "What is her email?",
+        &["ines.carvalho@example.pt"],
+        &[DOES_NOT_SAY],
+    ),
+    (INES, "Where is she based?", &["Porto"], &[DOES_NOT_SAY]),
+    (
+        INES,
+        "Where does she work now?",
+        &["Ribeira Logistics"],
+        &[DOES_NOT_SAY, "Mercado Verde"],
+    ),
+    (
+        INES,
+        "What is her current job title?",
+        &["Senior Data Platform Engineer"],
+        &[DOES_NOT_SAY],
+    ),
+    (INES, "Has she used Airflow?", &["Airflow"], &[DOES_NOT_SAY]),
+    (INES, "Does she know Kafka?", &["Kafka"], &[DOES_NOT_SAY]),
+    (
+        INES,
+        "Has she worked with Flink?",
+        &["Flink"],
+        &[DOES_NOT_SAY],
+    ),
+    (INES, "Does she know Java?", &["does not"], &[]),
+    (
+        INES,
+        "What cloud platforms has she used?",
+        &["GCP", "AWS"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "Which databases does she know?",
+        &["Snowflake", "BigQuery"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "Where did she study?",
+        &["University of Porto"],
+        &[DOES_NOT_SAY],
+    ),
+    (INES, "What was her GPA?", &["17/20"], &[DOES_NOT_SAY]),
+    (
+        INES,
+        "Is she certified?",
+        &["Google Cloud Professional Data Engineer"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "Does she mentor people?",
+        &["two junior engineers"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "How many parcels does her pipeline track?",
+        &["60,000"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "Did she save money on cloud costs?",
+        &["35%"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "Where did she work before Ribeira Logistics?",
+        &["Mercado Verde"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "List all her employers",
+        &["Ribeira Logistics", "Mercado Verde", "Farmácias Douro"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "Has she used Power BI?",
+        &["Power BI"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "Does she have open source projects?",
+        &["contract-lint"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "What's her GitHub?",
+        &["github.com/ines-carvalho-example"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "wich programming languges does she no?",
+        &["Python", "Scala"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "Has she worked at Farmacias Douro?",
+        &["Farmácias Douro"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "What's the weather in Porto?",
+        &[DOES_NOT_SAY],
+        &["Ribeira"],
+    ),
+    (
+        INES,
+        "How many years of experience does she have?",
+        &["eight years"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "What is her name?",
+        &["Inês Carvalho"],
+        &[DOES_NOT_SAY],
+    ),
+    (
+        INES,
+        "Does she know Terraform?",
+        &["Terraform"],
+        &[DOES_NOT_SAY],
+    ),
+    (INES, "Has she done on-call?", &["on-call"], &[DOES_NOT_SAY]),
+    (INES, "Does she speak Spanish?", &["does not"], &[]),
+    (
+        INES,
+        "What did she study at Minho?",
+        &["BSc in Statistics"],
+        &[DOES_NOT_SAY],
+    ),
 ];
 
 /// The share of right answers this table must keep. It records where the answerer stands, so
