@@ -62,21 +62,27 @@ const STREAM_TTL: Duration = Duration::from_secs(3600);
 /// Wait before resubscribing after the pub/sub connection dropped.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(500);
 
-/// Appends an event to the session's stream, keeps the stream bounded and expiring, and
-/// publishes the event with its stream id, in one round trip and in order.
+/// Appends events (`ARGV[4..]`) to the session's stream, keeps the stream bounded and
+/// expiring, and publishes each with its stream id: in one round trip, in order.
 const EMIT_SCRIPT: &str = r"
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
-return id
+for i = 4, #ARGV do
+  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
+  redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[3] .. ' ' .. ARGV[i])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return #ARGV - 3
 ";
+
+/// Events of one answer sent to Redis in one round trip at most: what piled up while the
+/// previous batch was on its way (a fast model writes pieces faster than a round trip).
+const MAX_BATCH: usize = 64;
 
 /// Publishes an answer's end and frees its claim (if still the caller's) in one round trip:
 /// the other instances hear the end before anyone can claim the session again.
 const FINISH_SCRIPT: &str = r"
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[5] .. ' ' .. ARGV[1])
 if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
 return id
 ";
@@ -267,30 +273,30 @@ impl Inner {
         }
     }
 
-    /// Writes `event` to the session's stream and channel. Skipped while Redis is known to
+    /// Writes `events` to the session's stream and channel. Skipped while Redis is known to
     /// be away (the sweep notices when it is back): an answer must not wait on a dead
     /// connection between its pieces.
-    async fn emit(&self, session: &SessionId, event: Event) {
+    async fn emit(&self, session: &SessionId, events: Vec<Event>) {
         if !self.reachable.load(Ordering::Relaxed) {
             return;
         }
-        let envelope = Envelope {
-            i: self.instance,
-            e: event,
-        };
-        let Ok(json) = serde_json::to_string(&envelope) else {
-            return;
-        };
-        let result: redis::RedisResult<String> = self
-            .emit
-            .key(self.key("events", session))
+        let mut invocation = self.emit.key(self.key("events", session));
+        invocation
             .key(self.key("notify", session))
-            .arg(json)
             .arg(STREAM_MAX_ENTRIES)
             .arg(STREAM_TTL.as_secs())
-            .invoke_async(&mut self.conn.clone())
-            .await;
-        self.note(result, "publishing an answer event");
+            .arg(self.instance.to_string());
+        for event in events {
+            let envelope = Envelope {
+                i: self.instance,
+                e: event,
+            };
+            if let Ok(json) = serde_json::to_string(&envelope) {
+                invocation.arg(json);
+            }
+        }
+        let result: redis::RedisResult<i64> = invocation.invoke_async(&mut self.conn.clone()).await;
+        self.note(result, "publishing answer events");
     }
 
     async fn release_claim(&self, session: &SessionId, message_id: Uuid) {
@@ -358,26 +364,9 @@ impl Inner {
     /// Brings the session's mirror up to date from its stream: when a socket starts following
     /// here in the middle of another instance's answer.
     async fn sync(&self, session: SessionId) {
-        let entries: Option<Vec<(String, Vec<String>)>> = self.note(
-            redis::cmd("XRANGE")
-                .arg(self.key("events", &session))
-                .arg("-")
-                .arg("+")
-                .query_async(&mut self.conn.clone())
-                .await,
-            "reading an answer's events",
-        );
-        let Some(entries) = entries else {
+        let Some(events) = self.read_events(session, "-").await else {
             return;
         };
-        let events: Vec<(StreamId, Envelope)> = entries
-            .into_iter()
-            .filter_map(|(id, fields)| {
-                let id = StreamId::parse(&id)?;
-                let json = fields.get(1)?;
-                Some((id, serde_json::from_str(json).ok()?))
-            })
-            .collect();
         // The latest answer of the session: from its claim on.
         let Some(start) = events
             .iter()
@@ -417,9 +406,48 @@ impl Inner {
             }
             self.apply(session, id, envelope.e).await;
         }
+        // Events published between the read above and the mirror's making were dropped by
+        // the subscription (nothing here followed the session yet); they are in the stream.
+        let last = self.mirrors.lock().await.get(&session).map(|m| m.last_id);
+        if let Some(StreamId(ms, n)) = last
+            && let Some(later) = self.read_events(session, &format!("({ms}-{n}")).await
+        {
+            for (id, envelope) in later {
+                self.apply(session, id, envelope.e).await;
+            }
+        }
     }
 
-    /// Routes one pub/sub message: `<stream id> <envelope>`.
+    /// The session's stream from `start` (an id, `(id` for after it, or `-`) to its end.
+    async fn read_events(
+        &self,
+        session: SessionId,
+        start: &str,
+    ) -> Option<Vec<(StreamId, Envelope)>> {
+        let entries: Vec<(String, Vec<String>)> = self.note(
+            redis::cmd("XRANGE")
+                .arg(self.key("events", &session))
+                .arg(start)
+                .arg("+")
+                .query_async(&mut self.conn.clone())
+                .await,
+            "reading an answer's events",
+        )?;
+        Some(
+            entries
+                .into_iter()
+                .filter_map(|(id, fields)| {
+                    let id = StreamId::parse(&id)?;
+                    let json = fields.get(1)?;
+                    Some((id, serde_json::from_str(json).ok()?))
+                })
+                .collect(),
+        )
+    }
+
+    /// Routes one pub/sub message: `<stream id> <instance> <envelope>`. This instance's own
+    /// events come back too (one pattern subscription for all sessions): they are dropped
+    /// before their JSON is read.
     async fn on_message(&self, channel: &str, payload: &str) {
         let Some(session) = channel
             .rsplit(':')
@@ -428,9 +456,14 @@ impl Inner {
         else {
             return;
         };
-        let Some((id, json)) = payload.split_once(' ') else {
+        let mut parts = payload.splitn(3, ' ');
+        let (Some(id), Some(instance), Some(json)) = (parts.next(), parts.next(), parts.next())
+        else {
             return;
         };
+        if instance == self.instance.to_string() {
+            return;
+        }
         let Ok(envelope) = serde_json::from_str::<Envelope>(json) else {
             return;
         };
@@ -667,17 +700,21 @@ impl AnswerHub for RedisHub {
         inner
             .emit(
                 session,
-                Event::Claimed {
+                vec![Event::Claimed {
                     m: message_id,
                     q: question.to_string(),
-                },
+                }],
             )
             .await;
+        let (queue, pending) = tokio::sync::mpsc::unbounded_channel();
+        let writer = tokio::spawn(write_events(Arc::clone(inner), *session, pending));
         Ok(Box::new(RedisPublisher {
             inner: Arc::clone(inner),
             session: *session,
             message_id,
             local: Some(local),
+            queue: Some(queue),
+            writer: Some(writer),
         }))
     }
 
@@ -686,9 +723,14 @@ impl AnswerHub for RedisHub {
         session: &SessionId,
         after_seq: u64,
     ) -> Result<Box<dyn AnswerFeed>, HubError> {
-        // Another instance may be answering in this session: mirror it before reading.
+        // Another instance may be answering in this session: mirror it before reading. The
+        // first feed only makes this instance count as following while it syncs, so that the
+        // subscription passes on what is published meanwhile (a claim included).
+        let registering = self.inner.local.follow(session, after_seq).await?;
         self.inner.sync(*session).await;
-        self.inner.local.follow(session, after_seq).await
+        let feed = self.inner.local.follow(session, after_seq).await;
+        drop(registering);
+        feed
     }
 
     async fn cancel(&self, session: &SessionId) -> Result<bool, HubError> {
@@ -703,7 +745,8 @@ impl AnswerHub for RedisHub {
                 e: Event::Cancel,
             };
             let payload = format!(
-                "0-0 {}",
+                "0-0 {} {}",
+                inner.instance,
                 serde_json::to_string(&envelope).unwrap_or_default()
             );
             let sent: Option<i64> = inner.note(
@@ -759,6 +802,45 @@ struct RedisPublisher {
     message_id: Uuid,
     /// `None` once finished.
     local: Option<Box<dyn AnswerPublisher>>,
+    /// The events on their way to Redis, in order; the answer never waits for them.
+    queue: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+    /// Sends what is queued, several events a round trip.
+    writer: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Sends an answer's queued events to Redis until the queue is closed, batching what piled up
+/// during each round trip.
+async fn write_events(
+    inner: Arc<Inner>,
+    session: SessionId,
+    mut pending: tokio::sync::mpsc::UnboundedReceiver<Event>,
+) {
+    while let Some(first) = pending.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match pending.try_recv() {
+                Ok(event) => batch.push(event),
+                Err(_) => break,
+            }
+        }
+        inner.emit(&session, batch).await;
+    }
+}
+
+impl RedisPublisher {
+    fn queue(&self, event: Event) {
+        if let Some(queue) = &self.queue {
+            let _ = queue.send(event);
+        }
+    }
+
+    /// Waits for every queued event to be sent (or given up on).
+    async fn drain(&mut self) {
+        self.queue = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.await;
+        }
+    }
 }
 
 #[async_trait]
@@ -774,31 +856,26 @@ impl AnswerPublisher for RedisPublisher {
         if let Some(local) = &mut self.local {
             local.started().await;
         }
-        self.inner
-            .emit(&self.session, Event::Started { m: self.message_id })
-            .await;
+        self.queue(Event::Started { m: self.message_id });
     }
 
     async fn delta(&mut self, seq: u64, text: &str) {
         if let Some(local) = &mut self.local {
             local.delta(seq, text).await;
         }
-        self.inner
-            .emit(
-                &self.session,
-                Event::Delta {
-                    m: self.message_id,
-                    s: seq,
-                    t: text.to_owned(),
-                },
-            )
-            .await;
+        self.queue(Event::Delta {
+            m: self.message_id,
+            s: seq,
+            t: text.to_owned(),
+        });
     }
 
     async fn finish(mut self: Box<Self>, outcome: AnswerOutcome) {
         // The session is freed in Redis before this instance's sockets hear the end: a visitor
-        // who asks again the moment the `response` arrives must not meet the old claim.
+        // who asks again the moment the `response` arrives must not meet the old claim. The
+        // pieces still queued go first.
         let wire = Outcome::from(&outcome);
+        self.drain().await;
         finish_shared(&self.inner, self.session, self.message_id, wire).await;
         if let Some(local) = self.local.take() {
             local.finish(outcome).await;
@@ -837,6 +914,7 @@ async fn finish_shared(inner: &Inner, session: SessionId, message_id: Uuid, outc
         .arg(STREAM_MAX_ENTRIES)
         .arg(STREAM_TTL.as_secs())
         .arg(message_id.to_string())
+        .arg(inner.instance.to_string())
         .invoke_async(&mut inner.conn.clone())
         .await;
     inner.note(result, "publishing an answer's end");
@@ -849,8 +927,13 @@ impl Drop for RedisPublisher {
         if self.local.take().is_some() {
             let inner = Arc::clone(&self.inner);
             let (session, message_id) = (self.session, self.message_id);
+            self.queue = None;
+            let writer = self.writer.take();
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(async move {
+                    if let Some(writer) = writer {
+                        let _ = writer.await;
+                    }
                     let outcome = Outcome::from(&AnswerOutcome::died());
                     finish_shared(&inner, session, message_id, outcome).await;
                 });

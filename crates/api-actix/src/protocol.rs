@@ -11,7 +11,8 @@ use utoipa::ToSchema;
 ///
 /// - `VALIDATION_ERROR`: not JSON, unknown `type`, missing, empty or too long question, a binary
 ///   frame; over HTTP, an id that is not a UUID.
-/// - `BUSY`: a question arrived while this socket's previous answer was still streaming.
+/// - `BUSY`: a question arrived while the conversation's answer was still streaming (asked
+///   from this socket or another).
 /// - `RATE_LIMIT_EXCEEDED`: this server's per-client limit was hit; the message says when to
 ///   retry.
 /// - `RATE_LIMIT`: the model provider kept answering 429 after retries.

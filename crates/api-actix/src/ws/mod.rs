@@ -1,6 +1,10 @@
-//! `GET /ws`: one task per socket that reads frames and runs at most one answer at a time, and
-//! beside it one writer task that alone writes to the client, so that a client that stops
+//! `GET /ws`: one task per socket that reads frames and follows its conversation's answers,
+//! and beside it one writer task that alone writes to the client, so that a client that stops
 //! reading can never stall the loop that reads `cancel`, answers pings and keeps time.
+//!
+//! Answers are not the socket's: a question starts an answer task in the use case, and every
+//! socket of the conversation (this one, another tab, a reconnect) follows it through the
+//! answers in flight. A socket that goes away leaves the answer running.
 
 mod guard;
 mod outbox;
