@@ -697,16 +697,13 @@ impl AnswerHub for RedisHub {
                 unattended_since: None,
             },
         );
-        inner
-            .emit(
-                session,
-                vec![Event::Claimed {
-                    m: message_id,
-                    q: question.to_string(),
-                }],
-            )
-            .await;
+        // The other instances hear of the claim through the writer, ahead of the pieces: the
+        // answer starts without waiting for a second round trip.
         let (queue, pending) = tokio::sync::mpsc::unbounded_channel();
+        let _ = queue.send(Event::Claimed {
+            m: message_id,
+            q: question.to_string(),
+        });
         let writer = tokio::spawn(write_events(Arc::clone(inner), *session, pending));
         Ok(Box::new(RedisPublisher {
             inner: Arc::clone(inner),
@@ -738,8 +735,19 @@ impl AnswerHub for RedisHub {
         if lock(&inner.own).contains_key(session) {
             return inner.local.cancel(session).await;
         }
+        // Mirrored here, or claimed by an instance whose "claimed" event is still on its way.
         let mirrored = inner.mirrors.lock().await.contains_key(session);
-        if mirrored {
+        let answering = mirrored || {
+            let claim: Option<Option<String>> = inner.note(
+                redis::cmd("GET")
+                    .arg(inner.key("claim", session))
+                    .query_async(&mut inner.conn.clone())
+                    .await,
+                "reading a claim",
+            );
+            matches!(claim, Some(Some(_)))
+        };
+        if answering {
             let envelope = Envelope {
                 i: inner.instance,
                 e: Event::Cancel,
@@ -763,7 +771,7 @@ impl AnswerHub for RedisHub {
                 ));
             }
         }
-        Ok(mirrored)
+        Ok(answering)
     }
 
     fn cancel_all(&self) {
