@@ -101,13 +101,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 ";
 
-/// Why the hub could not start.
+/// Why the hub could not start. Neither carries the URL: it may hold a password, and the
+/// caller, which owns the setting, names it redacted.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("REDIS_URL is not a Redis URL: {0}")]
+    #[error("not a Redis URL: {0}")]
     Url(String),
-    #[error("cannot reach Redis at {url}: {error}")]
-    Unreachable { url: String, error: String },
+    #[error("cannot reach Redis: {0}")]
+    Unreachable(String),
 }
 
 /// Answers in flight shared through Redis.
@@ -200,10 +201,7 @@ impl RedisHub {
         let conn = client
             .get_connection_manager_with_config(config)
             .await
-            .map_err(|e| ConnectError::Unreachable {
-                url: redact(url),
-                error: e.to_string(),
-            })?;
+            .map_err(|e| ConnectError::Unreachable(e.to_string()))?;
         let inner = Arc::new(Inner {
             conn,
             prefix: prefix.to_owned(),
@@ -236,16 +234,6 @@ impl RedisHub {
     /// Stops the subscription and the sweep (the hub keeps working within this instance).
     pub fn close(&self) {
         self.inner.stop.cancel();
-    }
-}
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
-        }
-        _ => url.to_owned(),
     }
 }
 

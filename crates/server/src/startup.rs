@@ -308,7 +308,13 @@ async fn answer_hub(settings: &Settings) -> Result<Arc<dyn AnswerHub>, StartErro
     };
     let hub = RedisHub::connect(url, &settings.sharing.redis_key_prefix, settings.answers)
         .await
-        .map_err(|e| StartError::Redis(e.to_string()))?;
+        .map_err(|e| {
+            StartError::Redis(format!(
+                "REDIS_URL={}: {}",
+                adapters_postgres::redact_url(url),
+                adapters_postgres::scrub(e.to_string(), url)
+            ))
+        })?;
     Ok(Arc::new(hub))
 }
 
