@@ -87,7 +87,9 @@ async fn main() -> ExitCode {
         }
     };
 
+    // A process of its own serves benchmarks and manual runs: nobody reads its record.
     let mut builder = FakeLlm::builder()
+        .without_recording()
         .port(args.port)
         .time_to_first_token(args.ttft)
         .token_delay(args.token);

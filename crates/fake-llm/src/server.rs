@@ -97,6 +97,9 @@ impl RecordedRequest {
 #[derive(Debug)]
 struct Shared {
     script: Mutex<Script>,
+    /// False for a long benchmark run, where keeping every request would grow without bound
+    /// and copying each body would cost the fake more than answering.
+    record: bool,
     requests: Mutex<Vec<RecordedRequest>>,
     request_count: watch::Sender<usize>,
     closed_early: watch::Sender<usize>,
@@ -120,6 +123,7 @@ impl Shared {
 pub struct FakeLlmBuilder {
     script: Script,
     port: u16,
+    unrecorded: bool,
 }
 
 impl FakeLlmBuilder {
@@ -183,6 +187,13 @@ impl FakeLlmBuilder {
         self
     }
 
+    /// Keeps no record of the requests ([`FakeLlmHandle::requests`] stays empty; they are
+    /// still counted): for benchmarks, which send millions.
+    pub fn without_recording(mut self) -> Self {
+        self.unrecorded = true;
+        self
+    }
+
     /// Listens on this port instead of any free one.
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -207,6 +218,7 @@ impl FakeLlmBuilder {
 
         let shared = Arc::new(Shared {
             script: Mutex::new(self.script),
+            record: !self.unrecorded,
             requests: Mutex::new(Vec::new()),
             request_count: watch::Sender::new(0),
             closed_early: watch::Sender::new(0),
@@ -442,25 +454,28 @@ async fn chat_completions(request: Request<Incoming>, shared: Arc<Shared>) -> Re
         Err(_) => return error_response(413, "Request body too large or unreadable", None),
     };
     let parsed: Result<Value, _> = serde_json::from_slice(&body);
-    let recorded = RecordedRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: parsed.as_ref().cloned().unwrap_or(Value::Null),
-        received_at: Instant::now(),
-    };
-    let stream = recorded.is_stream();
-    let requested_model = recorded.model().map(str::to_owned);
-    shared.requests().push(recorded);
+    let field = |name: &str| parsed.as_ref().ok().and_then(|b| b.get(name));
+    let stream = field("stream").and_then(Value::as_bool).unwrap_or(false);
+    let requested_model = field("model").and_then(Value::as_str).map(str::to_owned);
+    if shared.record {
+        let recorded = RecordedRequest {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_ascii_lowercase(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: parsed.as_ref().cloned().unwrap_or(Value::Null),
+            received_at: Instant::now(),
+        };
+        shared.requests().push(recorded);
+    }
     shared.request_count.send_modify(|n| *n += 1);
 
     let Ok(body) = parsed else {
