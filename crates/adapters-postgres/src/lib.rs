@@ -9,6 +9,7 @@
 mod connect;
 mod convert;
 mod entity;
+mod group_commit;
 mod repo;
 
 pub use connect::{ConnectError, ConnectOptions, redact_url, scrub};

@@ -14,7 +14,7 @@ use sea_orm::sqlx;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{
     ColumnTrait, ConnAcquireErr, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement, Value,
+    QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
@@ -27,6 +27,7 @@ use crate::convert::{
     timestamp_value, tokens_to_db,
 };
 use crate::entity::{conversations, messages};
+use crate::group_commit::{GroupCommit, Write};
 
 /// A pooled connection idle for longer than this is checked with a ping before use; fresher
 /// ones are used straight away, sparing a round trip per statement on a busy server.
@@ -56,6 +57,9 @@ pub struct SeaOrmRepo {
     file: Option<Arc<SqliteFile>>,
     /// Connections in the pool at most: how many dead ones a statement may run into in a row.
     pool_size: u32,
+    /// The writer task conversations and messages are stored through, in batches; `None` in
+    /// the writer's own handle, which writes straight to the database.
+    writer: Option<GroupCommit>,
 }
 
 /// A SQLite database file and the identity (device, inode) it had when opened.
@@ -200,13 +204,16 @@ impl SeaOrmRepo {
             }
         };
         tracing::debug!(url = %redacted, backend = ?db.get_database_backend(), "database connected");
-        Ok(Self {
+        let mut repo = Self {
             db,
             url: redacted.into(),
             writes_failing: Arc::new(AtomicBool::new(false)),
             file: sqlite_file.map(|path| Arc::new(SqliteFile::opened(&path))),
             pool_size: std::cmp::max(options.pool_size, 1),
-        })
+            writer: None,
+        };
+        repo.writer = Some(GroupCommit::spawn(repo.clone()));
+        Ok(repo)
     }
 
     /// Applies the migrations not yet applied (none, when the schema is current).
@@ -338,6 +345,186 @@ impl SeaOrmRepo {
     }
 }
 
+/// The statements of the chat's writes: each alone, or many at once (see [`GroupCommit`]).
+impl SeaOrmRepo {
+    /// Stores a conversation with one statement of its own.
+    pub(crate) async fn create_conversation_now(
+        &self,
+        conversation: &Conversation,
+    ) -> Result<(), RepoError> {
+        self.write(self.insert_conversations(&[conversation])?)
+            .await
+    }
+
+    /// Stores a message with one statement of its own.
+    pub(crate) async fn append_message_now(&self, message: &Message) -> Result<(), RepoError> {
+        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // One statement, so one round trip and an implicit transaction instead of four
+            // (BEGIN, INSERT, UPDATE, COMMIT): measured +31 % answers/s and a third less
+            // PostgreSQL CPU per answer (BENCHMARKS.md). A data-modifying CTE always runs in
+            // full, whether or not the UPDATE reads it.
+            let stmt = Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "WITH inserted AS (\
+                     INSERT INTO messages \
+                     (id, conversation_id, role, content, created_at, tokens, metadata) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING) \
+                 UPDATE conversations SET updated_at = $5 WHERE id = $2 AND updated_at < $5",
+                [
+                    message.id.into(),
+                    message.conversation_id.into(),
+                    message.role.as_str().into(),
+                    message.content.clone().into(),
+                    self.timestamp(message.created_at)?,
+                    tokens_to_db(message.tokens).into(),
+                    message.metadata.as_ref().map(metadata_to_json).into(),
+                ],
+            );
+            return self.write(stmt).await;
+        }
+        // On SQLite the conversation's `updated_at` is moved by a trigger, inside this one
+        // autocommitted statement.
+        self.write(self.insert_messages(&[message])?).await
+    }
+
+    /// Stores many writes in one transaction: the conversations first (their messages may be
+    /// in the same batch), then every message in one statement, then (on PostgreSQL; a trigger
+    /// does it on SQLite) each touched conversation's `updated_at`. All or nothing: on failure
+    /// nothing of the batch is stored and the error says why.
+    pub(crate) async fn store_batch(&self, writes: &[&Write]) -> Result<(), RepoError> {
+        let mut conversations = Vec::new();
+        let mut messages = Vec::new();
+        for write in writes {
+            match write {
+                Write::Conversation(c) => conversations.push(c),
+                Write::Message(m) => messages.push(m),
+            }
+        }
+        let mut statements = Vec::with_capacity(3);
+        if !conversations.is_empty() {
+            statements.push(self.insert_conversations(&conversations)?);
+        }
+        if !messages.is_empty() {
+            statements.push(self.insert_messages(&messages)?);
+            if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+                statements.push(self.touch_conversations(&messages)?);
+            }
+        }
+        // Failures are not counted as storage refusing writes here: each write of a failed
+        // batch is tried again alone, and that outcome counts.
+        self.in_transaction(statements).await?;
+        self.written(Ok(()))
+    }
+
+    /// Runs `statements` in one transaction. A failure drops the transaction, which rolls it
+    /// back (and a connection left inside it is closed on release, see `connect`).
+    async fn in_transaction(&self, statements: Vec<Statement>) -> Result<(), RepoError> {
+        let transaction = self.db.begin().await.map_err(repo_error)?;
+        for statement in statements {
+            transaction
+                .execute_raw(statement)
+                .await
+                .map_err(repo_error)?;
+        }
+        transaction.commit().await.map_err(repo_error)
+    }
+
+    /// One INSERT of `conversations`, one row each.
+    fn insert_conversations<C>(&self, conversations: &[C]) -> Result<Statement, RepoError>
+    where
+        C: std::borrow::Borrow<Conversation>,
+    {
+        let mut insert = Query::insert();
+        insert.into_table(conversations::Entity).columns([
+            conversations::Column::Id,
+            conversations::Column::SessionId,
+            conversations::Column::Title,
+            conversations::Column::CreatedAt,
+            conversations::Column::UpdatedAt,
+        ]);
+        for conversation in conversations {
+            let conversation = conversation.borrow();
+            insert
+                .values([
+                    conversation.id.into(),
+                    conversation.session_id.to_string().into(),
+                    conversation.title.clone().into(),
+                    self.timestamp(conversation.created_at)?.into(),
+                    self.timestamp(conversation.updated_at)?.into(),
+                ])
+                .map_err(|e| RepoError::Other(e.to_string()))?;
+        }
+        Ok(self.db.get_database_backend().build(&insert))
+    }
+
+    /// One INSERT of `messages`, one row each; a message already stored (a retry after a lost
+    /// reply) is skipped, not an error.
+    fn insert_messages<M>(&self, messages: &[M]) -> Result<Statement, RepoError>
+    where
+        M: std::borrow::Borrow<Message>,
+    {
+        let mut insert = Query::insert();
+        insert.into_table(messages::Entity).columns([
+            messages::Column::Id,
+            messages::Column::ConversationId,
+            messages::Column::Role,
+            messages::Column::Content,
+            messages::Column::CreatedAt,
+            messages::Column::Tokens,
+            messages::Column::Metadata,
+        ]);
+        for message in messages {
+            let message = message.borrow();
+            insert
+                .values([
+                    message.id.into(),
+                    message.conversation_id.into(),
+                    message.role.as_str().into(),
+                    message.content.clone().into(),
+                    self.timestamp(message.created_at)?.into(),
+                    tokens_to_db(message.tokens).into(),
+                    message.metadata.as_ref().map(metadata_to_json).into(),
+                ])
+                .map_err(|e| RepoError::Other(e.to_string()))?;
+        }
+        insert.on_conflict(
+            OnConflict::column(messages::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        );
+        Ok(self.db.get_database_backend().build(&insert))
+    }
+
+    /// PostgreSQL: moves each conversation of `messages` to its newest message's time (never
+    /// back). With several messages of one conversation, the newest counts.
+    fn touch_conversations(&self, messages: &[&Message]) -> Result<Statement, RepoError> {
+        let mut rows = Vec::with_capacity(messages.len());
+        let mut values = Vec::with_capacity(messages.len() * 2);
+        for (i, message) in messages.iter().enumerate() {
+            let (id, at) = (2 * i + 1, 2 * i + 2);
+            // The first row's casts type the VALUES list's columns.
+            rows.push(if i == 0 {
+                format!("(${id}::uuid, ${at}::timestamptz)")
+            } else {
+                format!("(${id}, ${at})")
+            });
+            values.push(message.conversation_id.into());
+            values.push(self.timestamp(message.created_at)?);
+        }
+        let sql = format!(
+            "UPDATE conversations AS c SET updated_at = v.at \
+             FROM (SELECT id, max(at) AS at FROM (VALUES {}) AS x (id, at) GROUP BY id) AS v \
+             WHERE c.id = v.id AND c.updated_at < v.at",
+            rows.join(", ")
+        );
+        Ok(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            sql,
+            values,
+        ))
+    }
+}
+
 /// Whether connecting failed only because the pool gave up waiting: sqlx keeps retrying a
 /// refused or failing connection until then and reports the timeout, not the cause.
 fn is_pool_timeout(err: &DbErr) -> bool {
@@ -390,86 +577,21 @@ impl RepoPort for SeaOrmRepo {
     }
 
     async fn create_conversation(&self, conversation: &Conversation) -> Result<(), RepoError> {
-        let insert = Query::insert()
-            .into_table(conversations::Entity)
-            .columns([
-                conversations::Column::Id,
-                conversations::Column::SessionId,
-                conversations::Column::Title,
-                conversations::Column::CreatedAt,
-                conversations::Column::UpdatedAt,
-            ])
-            .values([
-                conversation.id.into(),
-                conversation.session_id.to_string().into(),
-                conversation.title.clone().into(),
-                self.timestamp(conversation.created_at)?.into(),
-                self.timestamp(conversation.updated_at)?.into(),
-            ])
-            .map_err(|e| RepoError::Other(e.to_string()))?
-            .to_owned();
-        self.write(self.db.get_database_backend().build(&insert))
-            .await
+        match &self.writer {
+            Some(writer) => {
+                writer
+                    .write(Write::Conversation(conversation.clone()))
+                    .await
+            }
+            None => self.create_conversation_now(conversation).await,
+        }
     }
 
     async fn append_message(&self, message: &Message) -> Result<(), RepoError> {
-        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
-            // One statement, so one round trip and an implicit transaction instead of four
-            // (BEGIN, INSERT, UPDATE, COMMIT): measured +31 % answers/s and a third less
-            // PostgreSQL CPU per answer (BENCHMARKS.md). A data-modifying CTE always runs in
-            // full, whether or not the UPDATE reads it.
-            let stmt = Statement::from_sql_and_values(
-                sea_orm::DbBackend::Postgres,
-                "WITH inserted AS (\
-                     INSERT INTO messages \
-                     (id, conversation_id, role, content, created_at, tokens, metadata) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING) \
-                 UPDATE conversations SET updated_at = $5 WHERE id = $2 AND updated_at < $5",
-                [
-                    message.id.into(),
-                    message.conversation_id.into(),
-                    message.role.as_str().into(),
-                    message.content.clone().into(),
-                    self.timestamp(message.created_at)?,
-                    tokens_to_db(message.tokens).into(),
-                    message.metadata.as_ref().map(metadata_to_json).into(),
-                ],
-            );
-            return self.write(stmt).await;
+        match &self.writer {
+            Some(writer) => writer.write(Write::Message(message.clone())).await,
+            None => self.append_message_now(message).await,
         }
-        // On SQLite the conversation's `updated_at` is moved by a trigger, inside this one
-        // autocommitted statement.
-        let created_at = self.timestamp(message.created_at)?;
-        let insert = Query::insert()
-            .into_table(messages::Entity)
-            .columns([
-                messages::Column::Id,
-                messages::Column::ConversationId,
-                messages::Column::Role,
-                messages::Column::Content,
-                messages::Column::CreatedAt,
-                messages::Column::Tokens,
-                messages::Column::Metadata,
-            ])
-            .values([
-                message.id.into(),
-                message.conversation_id.into(),
-                message.role.as_str().into(),
-                message.content.clone().into(),
-                created_at.into(),
-                tokens_to_db(message.tokens).into(),
-                message.metadata.as_ref().map(metadata_to_json).into(),
-            ])
-            .map_err(|e| RepoError::Other(e.to_string()))?
-            // Storing the same message twice (a retry after a lost reply) is not an error.
-            .on_conflict(
-                OnConflict::column(messages::Column::Id)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .to_owned();
-        self.write(self.db.get_database_backend().build(&insert))
-            .await
     }
 
     async fn load_history(&self, conversation_id: Uuid) -> Result<Vec<Message>, RepoError> {
@@ -526,6 +648,23 @@ impl RepoPort for SeaOrmRepo {
             }
             limit = limit.saturating_mul(4);
         }
+    }
+
+    async fn latest_message_id(&self, conversation_id: Uuid) -> Result<Option<Uuid>, RepoError> {
+        // The first entry of the (conversation_id, created_at, id) index, read backwards.
+        self.on_live_connection(|| {
+            messages::Entity::find()
+                .select_only()
+                .column(messages::Column::Id)
+                .filter(messages::Column::ConversationId.eq(conversation_id))
+                .order_by_desc(messages::Column::CreatedAt)
+                .order_by_desc(messages::Column::Id)
+                .limit(1)
+                .into_tuple::<Uuid>()
+                .one(&self.db)
+        })
+        .await
+        .map_err(repo_error)
     }
 
     async fn delete_conversation(&self, session_id: &SessionId) -> Result<bool, RepoError> {

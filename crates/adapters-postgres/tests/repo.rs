@@ -211,6 +211,9 @@ on_both_backends!(
     appending_touches_the_conversation,
     appending_the_same_message_twice_stores_it_once,
     concurrent_appends_are_all_stored,
+    writes_of_many_sockets_at_once_are_all_stored,
+    one_refused_write_among_many_fails_alone,
+    latest_message_id_is_the_newest_message,
     message_of_unknown_conversation_is_refused,
     a_message_after_its_conversation_was_erased_is_refused_as_gone,
     deleting_a_conversation_deletes_its_messages,
@@ -554,6 +557,89 @@ async fn concurrent_appends_are_all_stored(ctx: Ctx) {
     let in_order = keys.clone();
     keys.sort();
     assert_eq!(keys, in_order, "history is ordered by (created_at, id)");
+}
+
+/// Many sockets storing at once: their writes are gathered into batches (group commit); each
+/// conversation, question and answer is stored, and each conversation is touched by its newest
+/// message.
+async fn writes_of_many_sockets_at_once_are_all_stored(ctx: Ctx) {
+    let tasks: Vec<_> = (0..60)
+        .map(|i| {
+            let repo = ctx.repo.clone();
+            tokio::spawn(async move {
+                let conversation = Conversation::new(SessionId::generate());
+                repo.create_conversation(&conversation).await?;
+                let question = Message::new(conversation.id, Role::User, format!("q{i}"));
+                repo.append_message(&question).await?;
+                let answer = Message::new(conversation.id, Role::Assistant, format!("a{i}"));
+                repo.append_message(&answer).await?;
+                Ok::<_, RepoError>((conversation, answer))
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (conversation, answer) = task.await.unwrap().unwrap();
+        let found = ctx
+            .repo
+            .find_conversation(&conversation.session_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.updated_at, stored(answer.created_at));
+        let history = ctx.repo.load_history(conversation.id).await.unwrap();
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[1], stored_message(&answer));
+    }
+    assert_eq!(count_messages(&ctx).await, 120);
+}
+
+/// A message whose conversation is gone, sent among many good ones: it alone is refused.
+async fn one_refused_write_among_many_fails_alone(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let repo = ctx.repo.clone();
+        let conversation_id = if i == 20 {
+            Uuid::now_v7()
+        } else {
+            conversation.id
+        };
+        let message = Message::new(conversation_id, Role::User, format!("m{i}"));
+        tasks.push(tokio::spawn(
+            async move { repo.append_message(&message).await },
+        ));
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if i == 20 {
+            assert_eq!(outcome, &Err(RepoError::ConversationGone));
+        } else {
+            assert_eq!(outcome, &Ok(()), "message {i}");
+        }
+    }
+    assert_eq!(count_messages(&ctx).await, 39);
+    ctx.repo.ping().await.unwrap();
+}
+
+async fn latest_message_id_is_the_newest_message(ctx: Ctx) {
+    let conversation = new_conversation(&ctx.repo).await;
+    assert_eq!(
+        ctx.repo.latest_message_id(conversation.id).await.unwrap(),
+        None
+    );
+    let mut last = None;
+    for i in 0..3 {
+        let message = Message::new(conversation.id, Role::User, format!("q{i}"));
+        ctx.repo.append_message(&message).await.unwrap();
+        last = Some(message.id);
+    }
+    assert_eq!(
+        ctx.repo.latest_message_id(conversation.id).await.unwrap(),
+        last
+    );
 }
 
 async fn message_of_unknown_conversation_is_refused(ctx: Ctx) {

@@ -136,6 +136,16 @@ impl RepoPort for MemoryRepo {
         // The whole history: the benchmark measures pruning it.
         self.load_history(conversation_id).await
     }
+    async fn latest_message_id(&self, conversation_id: Uuid) -> Result<Option<Uuid>, RepoError> {
+        // The seeded history's end: what is asked here is not kept, so every question reads
+        // (and prunes) the whole history, as the benchmark means to measure.
+        Ok(self
+            .messages
+            .lock()
+            .unwrap()
+            .get(&conversation_id)
+            .and_then(|messages| messages.last().map(|m| m.id)))
+    }
     async fn delete_conversation(&self, _session_id: &SessionId) -> Result<bool, RepoError> {
         Ok(false)
     }

@@ -5,6 +5,7 @@
 //! adapters depend on it, never the other way round.
 
 pub mod answers;
+mod history_cache;
 pub mod model;
 pub mod ports;
 pub mod prompt;

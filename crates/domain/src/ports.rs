@@ -39,6 +39,10 @@ pub trait RepoPort: Send + Sync + 'static {
         max_tokens: u32,
     ) -> Result<Vec<Message>, RepoError>;
 
+    /// The id of a conversation's latest message (by `created_at`, then id), if it has any:
+    /// one row, against which a history kept in memory is checked.
+    async fn latest_message_id(&self, conversation_id: Uuid) -> Result<Option<Uuid>, RepoError>;
+
     /// Erases a conversation and its messages; false when there was none.
     async fn delete_conversation(&self, session_id: &SessionId) -> Result<bool, RepoError>;
 

@@ -14,6 +14,7 @@ use tracing::{Instrument, debug, warn};
 use uuid::Uuid;
 
 use crate::answers::{AnswerFeed, AnswerHub, AnswerOutcome, AnswerPublisher, HubError, MemoryHub};
+use crate::history_cache::HistoryCache;
 use crate::model::{
     AnswerMetadata, Conversation, FinishReason, Message, Question, Role, SessionId, Usage,
 };
@@ -199,6 +200,8 @@ pub struct ChatService {
     /// The resume and the system prompt built from it, swapped together when it is reloaded.
     current: Arc<ArcSwap<Current>>,
     settings: ChatSettings,
+    /// Recent histories of the conversations asked in, checked against storage per question.
+    history: Arc<HistoryCache>,
 }
 
 /// The resume being answered about, and its system prompt.
@@ -238,6 +241,7 @@ impl ChatService {
             counter,
             current: Arc::new(ArcSwap::from_pointee(current)),
             settings,
+            history: Arc::new(HistoryCache::new(history_room(settings.budget))),
         }
     }
 
@@ -348,21 +352,13 @@ impl ChatService {
         cancel: CancellationToken,
     ) -> Result<Answer, AskError> {
         // Read now, not held: another tab or instance may have asked since this one last did.
-        let history = if session.stored {
+        let (history, latest) = if session.stored {
             self.history(session.conversation.id)
                 .await
                 .map_err(AskError::QuestionNotStored)?
         } else {
-            Vec::new()
+            (Vec::new(), None)
         };
-        if !session.stored {
-            session.conversation.title = Some(title_from(question.as_str()));
-            self.repo
-                .create_conversation(&session.conversation)
-                .await
-                .map_err(AskError::QuestionNotStored)?;
-            session.stored = true;
-        }
 
         let question_text = question.into_string();
         let question_tokens = self.counter.count(&question_text);
@@ -384,18 +380,32 @@ impl ChatService {
             "prompt built"
         );
 
+        // The model is asked while the question is stored: its time to first token hides the
+        // write. Nothing of the answer is sent before the question is stored; if it cannot be,
+        // the model request is dropped.
         let mut stored_question = Message::new(session.conversation.id, Role::User, question_text);
         stored_question.tokens = Some(question_tokens);
-        match self
-            .store_message(&stored_question, QUESTION_STORE_RETRIES)
-            .await
+        let mut asking = self.llm.stream_answer(prompt.request);
+        let mut started = None;
         {
-            Ok(()) => {}
-            Err(RepoError::ConversationGone) => {
-                session.restart();
-                return Err(AskError::ConversationGone);
+            let mut storing = std::pin::pin!(self.store_question(session, &stored_question));
+            let stored = loop {
+                tokio::select! {
+                    stored = &mut storing => break stored,
+                    result = &mut asking, if started.is_none() => started = Some(result),
+                }
+            };
+            stored?;
+        }
+        let conversation_id = session.conversation.id;
+        match latest {
+            Some(after) => {
+                self.history
+                    .append(conversation_id, after, stored_question.id, question_entry)
             }
-            Err(error) => return Err(AskError::QuestionNotStored(error)),
+            None => self
+                .history
+                .start(conversation_id, stored_question.id, question_entry),
         }
 
         let outcome = if events
@@ -408,7 +418,22 @@ impl ChatService {
             debug!("event receiver gone before the answer began");
             Streamed::cancelled(String::new())
         } else {
-            self.stream(prompt.request, &events, &cancel).await
+            let started = match started {
+                Some(started) => Some(started),
+                None => tokio::select! {
+                    biased;
+                    () = cancel.cancelled() => None,
+                    started = &mut asking => Some(started),
+                },
+            };
+            match started {
+                None => Streamed::cancelled(String::new()),
+                Some(Err(error)) => Streamed::Failed {
+                    content: String::new(),
+                    error,
+                },
+                Some(Ok(stream)) => self.stream(stream, &events, &cancel).await,
+            }
         };
         let (content, finish_reason, usage, model, failure) = match outcome {
             Streamed::Done {
@@ -447,6 +472,17 @@ impl ChatService {
             .store_message(&stored_answer, self.settings.answer_store_retries)
             .await
             .err();
+        if store_error.is_none() {
+            let entry = HistoryEntry {
+                role: Role::Assistant,
+                content: stored_answer.content.as_str().into(),
+                tokens: completion_tokens,
+            };
+            self.history
+                .append(conversation_id, stored_question.id, stored_answer.id, entry);
+        } else {
+            self.history.forget(conversation_id);
+        }
         if store_error == Some(RepoError::ConversationGone) {
             session.restart();
         }
@@ -594,17 +630,27 @@ impl ChatService {
     }
 
     /// A conversation's history for a prompt, oldest first, counting the tokens of messages
-    /// stored without a count (by older versions). Only the latest messages that the prompt's
-    /// budget can hold are read: a long conversation costs no more per question than a short
-    /// one, and the prompt is the same as from the whole history (pruned from the oldest end,
-    /// within less room than this, since the system prompt and the question take some).
-    async fn history(&self, conversation_id: Uuid) -> Result<Vec<HistoryEntry>, RepoError> {
-        let budget = self.settings.budget;
-        let room = budget
-            .max_context_tokens
-            .saturating_sub(budget.max_response_tokens);
+    /// stored without a count (by older versions), and the id of the latest message in it.
+    /// Only the latest messages that the prompt's budget can hold are read: a long conversation
+    /// costs no more per question than a short one, and the prompt is the same as from the
+    /// whole history (pruned from the oldest end, within less room than this, since the system
+    /// prompt and the question take some). A history kept from the last question is used when
+    /// storage still ends where it did, which costs one row instead of a prompt's worth.
+    async fn history(
+        &self,
+        conversation_id: Uuid,
+    ) -> Result<(Vec<HistoryEntry>, Option<Uuid>), RepoError> {
+        let Some(latest) = self.repo.latest_message_id(conversation_id).await? else {
+            return Ok((Vec::new(), None));
+        };
+        if let Some(entries) = self.history.get(conversation_id, latest) {
+            return Ok((entries, Some(latest)));
+        }
+        let room = history_room(self.settings.budget);
         let messages = self.repo.load_recent_history(conversation_id, room).await?;
-        Ok(messages
+        // What was read ends with its newest message, which may be newer than `latest`.
+        let newest = messages.last().map(|m| m.id);
+        let entries: Vec<HistoryEntry> = messages
             .into_iter()
             .filter(|m| m.role != Role::System)
             .map(|m| {
@@ -615,12 +661,18 @@ impl ChatService {
                     tokens,
                 }
             })
-            .collect())
+            .collect();
+        if let Some(newest) = newest {
+            self.history.put(conversation_id, newest, entries.clone());
+        }
+        Ok((entries, newest))
     }
 
+    /// Reads the model's answer from `stream` into `events`, until it ends, fails, is cut at
+    /// the response budget, or `cancel` stops it.
     async fn stream(
         &self,
-        request: crate::ports::LlmRequest,
+        mut stream: crate::ports::LlmStream,
         events: &mpsc::Sender<AnswerEvent>,
         cancel: &CancellationToken,
     ) -> Streamed {
@@ -629,16 +681,6 @@ impl ChatService {
         let mut cap =
             ResponseCap::new(max_tokens.saturating_add(max_tokens / RESPONSE_TOKEN_SLACK_DIVISOR));
         let mut content = String::new();
-        let started = tokio::select! {
-            biased;
-            () = cancel.cancelled() => None,
-            started = self.llm.stream_answer(request) => Some(started),
-        };
-        let mut stream = match started {
-            None => return Streamed::cancelled(content),
-            Some(Err(error)) => return Streamed::Failed { content, error },
-            Some(Ok(stream)) => stream,
-        };
         loop {
             let event = tokio::select! {
                 biased;
@@ -700,6 +742,31 @@ impl ChatService {
                     };
                 }
             }
+        }
+    }
+
+    /// Stores the conversation (at its first question, titled after it) and then `question`.
+    /// A conversation erased meanwhile makes `session` start a new one.
+    async fn store_question(
+        &self,
+        session: &mut ChatSession,
+        question: &Message,
+    ) -> Result<(), AskError> {
+        if !session.stored {
+            session.conversation.title = Some(title_from(&question.content));
+            self.repo
+                .create_conversation(&session.conversation)
+                .await
+                .map_err(AskError::QuestionNotStored)?;
+            session.stored = true;
+        }
+        match self.store_message(question, QUESTION_STORE_RETRIES).await {
+            Ok(()) => Ok(()),
+            Err(RepoError::ConversationGone) => {
+                session.restart();
+                Err(AskError::ConversationGone)
+            }
+            Err(error) => Err(AskError::QuestionNotStored(error)),
         }
     }
 
@@ -780,6 +847,13 @@ impl Streamed {
             model: None,
         }
     }
+}
+
+/// The tokens of history a prompt within `budget` can hold at most.
+fn history_room(budget: PromptBudget) -> u32 {
+    budget
+        .max_context_tokens
+        .saturating_sub(budget.max_response_tokens)
 }
 
 fn title_from(question: &str) -> String {

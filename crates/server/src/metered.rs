@@ -153,6 +153,14 @@ impl<R: RepoPort> RepoPort for MeteredRepo<R> {
         .await
     }
 
+    async fn latest_message_id(&self, conversation_id: Uuid) -> Result<Option<Uuid>, RepoError> {
+        timed(
+            "latest_message_id",
+            self.inner.latest_message_id(conversation_id),
+        )
+        .await
+    }
+
     async fn delete_conversation(&self, session_id: &SessionId) -> Result<bool, RepoError> {
         timed(
             "delete_conversation",

@@ -76,6 +76,28 @@ fn answer_stream(pieces: &[&str]) -> LlmStream {
     stream::iter(events).boxed()
 }
 
+/// Set when the stream it is moved into is dropped.
+struct DropFlag(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// [`answer_stream`], and a flag that says whether the stream was dropped.
+fn watched_answer_stream(pieces: &[&str]) -> (LlmStream, Arc<std::sync::atomic::AtomicBool>) {
+    let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = DropFlag(Arc::clone(&dropped));
+    let stream = answer_stream(pieces)
+        .map(move |event| {
+            let _alive = &flag;
+            event
+        })
+        .boxed();
+    (stream, dropped)
+}
+
 fn question(text: &str) -> Question {
     Question::new(text, 2000).unwrap()
 }
@@ -169,6 +191,9 @@ async fn each_question_reads_the_stored_history_and_counts_missing_tokens() {
     repo.expect_find_conversation()
         .with(predicate::eq(sid))
         .returning(move |_| Ok(Some(conversation.clone())));
+    repo.expect_latest_message_id()
+        .with(predicate::eq(cid))
+        .returning(|_| Ok(Some(Uuid::now_v7())));
     repo.expect_load_recent_history()
         .with(predicate::eq(cid), predicate::eq(7000))
         .returning(move |_, _| {
@@ -185,6 +210,7 @@ async fn each_question_reads_the_stored_history_and_counts_missing_tokens() {
         .history(cid)
         .await
         .unwrap()
+        .0
         .iter()
         .map(|e| e.tokens)
         .collect();
@@ -225,9 +251,9 @@ async fn question_is_stored_before_the_model_is_called_and_answer_before_it_is_r
         .in_sequence(&mut seq)
         .withf(|m| m.role == Role::User && m.content == "What languages?" && m.tokens == Some(2))
         .returning(|_| Ok(()));
+    // Asked while the question is stored, so not in the storage sequence.
     llm.expect_stream_answer()
         .times(1)
-        .in_sequence(&mut seq)
         .returning(|_| Ok(answer_stream(&["Rust ", "and ", "Go."])));
     let seen = Arc::clone(&stored_answer_id);
     repo.expect_append_message()
@@ -273,6 +299,8 @@ async fn prompt_carries_rules_resume_history_then_question() {
     let mut repo = MockRepoPort::new();
     repo.expect_find_conversation()
         .returning(move |_| Ok(Some(conversation.clone())));
+    repo.expect_latest_message_id()
+        .returning(|_| Ok(Some(Uuid::now_v7())));
     repo.expect_load_recent_history().returning(move |_, _| {
         Ok(vec![
             stored_message(cid, Role::User, "first question", Some(2)),
@@ -311,15 +339,20 @@ async fn prompt_carries_rules_resume_history_then_question() {
 }
 
 #[tokio::test]
-async fn question_not_stored_means_the_model_is_not_asked() {
+async fn question_not_stored_means_the_model_request_is_dropped_unread() {
     let mut repo = MockRepoPort::new();
     repo.expect_create_conversation().returning(|_| Ok(()));
-    // The first attempt and one retry.
+    // The first attempt and one retry; no answer is stored.
     repo.expect_append_message()
         .times(2)
         .returning(|_| Err(RepoError::Unavailable("gone".into())));
+    let (stream, dropped) = watched_answer_stream(&["never ", "sent"]);
+    let stream = Mutex::new(Some(stream));
     let mut llm = MockLlmPort::new();
-    llm.expect_stream_answer().never();
+    // Asked while the question is being stored.
+    llm.expect_stream_answer()
+        .times(0..=1)
+        .returning(move |_| Ok(stream.lock().unwrap().take().unwrap()));
 
     let service = service(repo, llm);
     let (mut session, _) = service.open(None).await.unwrap();
@@ -328,22 +361,29 @@ async fn question_not_stored_means_the_model_is_not_asked() {
         result.unwrap_err(),
         AskError::QuestionNotStored(RepoError::Unavailable("gone".into()))
     );
-    assert!(deltas.is_empty());
+    assert!(
+        deltas.is_empty(),
+        "nothing of the answer is sent: {deltas:?}"
+    );
+    assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
 }
 
 #[tokio::test]
-async fn conversation_not_stored_means_the_model_is_not_asked() {
+async fn conversation_not_stored_means_no_answer() {
     let mut repo = MockRepoPort::new();
     repo.expect_create_conversation()
         .returning(|_| Err(RepoError::Other("constraint".into())));
     repo.expect_append_message().never();
     let mut llm = MockLlmPort::new();
-    llm.expect_stream_answer().never();
+    llm.expect_stream_answer()
+        .times(0..=1)
+        .returning(|_| Ok(answer_stream(&["never sent"])));
 
     let service = service(repo, llm);
     let (mut session, _) = service.open(None).await.unwrap();
-    let (result, _) = ask_collecting(&service, &mut session, "hello?").await;
+    let (result, deltas) = ask_collecting(&service, &mut session, "hello?").await;
     assert!(matches!(result, Err(AskError::QuestionNotStored(_))));
+    assert!(deltas.is_empty());
 }
 
 #[tokio::test]
@@ -562,49 +602,125 @@ async fn a_listener_that_goes_away_cancels_the_answer() {
     assert_eq!(answer.finish_reason, FinishReason::Cancelled);
 }
 
-#[tokio::test]
-async fn the_next_prompt_is_built_from_what_storage_holds_now() {
-    // Storage as a list, so that what one question stores the next one reads back.
-    let stored: Arc<Mutex<Vec<Message>>> = Arc::default();
+/// A repository over a list of messages: what one question stores the next one reads back,
+/// and `foreign` adds a message as another instance would. Counts history reads.
+fn listed_repo(stored: &Arc<Mutex<Vec<Message>>>, reads: &Arc<Mutex<usize>>) -> MockRepoPort {
     let mut repo = MockRepoPort::new();
     repo.expect_create_conversation()
         .times(1)
         .returning(|_| Ok(()));
-    let append = Arc::clone(&stored);
-    repo.expect_append_message().times(4).returning(move |m| {
+    let append = Arc::clone(stored);
+    repo.expect_append_message().returning(move |m| {
         append.lock().unwrap().push(m.clone());
         Ok(())
     });
-    let read = Arc::clone(&stored);
-    repo.expect_load_recent_history()
-        .times(1)
-        .returning(move |_, _| Ok(read.lock().unwrap().clone()));
+    let latest = Arc::clone(stored);
+    repo.expect_latest_message_id()
+        .returning(move |_| Ok(latest.lock().unwrap().last().map(|m| m.id)));
+    let read = Arc::clone(stored);
+    let counted = Arc::clone(reads);
+    repo.expect_load_recent_history().returning(move |_, _| {
+        *counted.lock().unwrap() += 1;
+        Ok(read.lock().unwrap().clone())
+    });
+    repo
+}
+
+/// Asks each question in turn in one session; returns the requests the model got.
+async fn ask_in_turn(repo: MockRepoPort, questions: &[&str]) -> Vec<LlmRequest> {
     let requests: Arc<Mutex<Vec<LlmRequest>>> = Arc::default();
     let record = Arc::clone(&requests);
     let mut llm = MockLlmPort::new();
-    llm.expect_stream_answer().times(2).returning(move |r| {
+    llm.expect_stream_answer().returning(move |r| {
         record.lock().unwrap().push(r);
         Ok(answer_stream(&["answer"]))
     });
     let service = service(repo, llm);
     let (mut session, _) = service.open(None).await.unwrap();
-    ask_collecting(&service, &mut session, "one")
-        .await
-        .0
-        .unwrap();
-    ask_collecting(&service, &mut session, "two")
-        .await
-        .0
-        .unwrap();
-    let requests = requests.lock().unwrap();
-    assert_eq!(requests[0].messages.len(), 2);
-    let second: Vec<String> = requests[1]
+    for question in questions {
+        ask_collecting(&service, &mut session, question)
+            .await
+            .0
+            .unwrap();
+    }
+    requests.lock().unwrap().clone()
+}
+
+fn history_of(request: &LlmRequest) -> Vec<String> {
+    request
         .messages
         .iter()
         .skip(1)
         .map(|m| m.content.to_string())
-        .collect();
-    assert_eq!(second, vec!["one", "answer", "two"]);
+        .collect()
+}
+
+#[tokio::test]
+async fn the_next_prompt_comes_from_the_kept_history_while_storage_ends_where_it_did() {
+    let stored: Arc<Mutex<Vec<Message>>> = Arc::default();
+    let reads = Arc::new(Mutex::new(0));
+    let requests = ask_in_turn(listed_repo(&stored, &reads), &["one", "two", "three"]).await;
+    assert_eq!(requests[0].messages.len(), 2);
+    assert_eq!(history_of(&requests[1]), ["one", "answer", "two"]);
+    assert_eq!(
+        history_of(&requests[2]),
+        ["one", "answer", "two", "answer", "three"]
+    );
+    assert_eq!(*reads.lock().unwrap(), 0, "storage's history was not read");
+    assert_eq!(stored.lock().unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn a_message_stored_elsewhere_makes_the_next_prompt_read_storage() {
+    let stored: Arc<Mutex<Vec<Message>>> = Arc::default();
+    let reads = Arc::new(Mutex::new(0));
+    let requests: Arc<Mutex<Vec<LlmRequest>>> = Arc::default();
+    let record = Arc::clone(&requests);
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().returning(move |r| {
+        record.lock().unwrap().push(r);
+        Ok(answer_stream(&["answer"]))
+    });
+    let service = service(listed_repo(&stored, &reads), llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+    ask_collecting(&service, &mut session, "one")
+        .await
+        .0
+        .unwrap();
+    // Another instance (or tab on one) adds a question and its answer.
+    let cid = session.conversation().id;
+    for (role, text) in [(Role::User, "elsewhere"), (Role::Assistant, "reply")] {
+        stored
+            .lock()
+            .unwrap()
+            .push(stored_message(cid, role, text, Some(1)));
+    }
+    ask_collecting(&service, &mut session, "two")
+        .await
+        .0
+        .unwrap();
+    ask_collecting(&service, &mut session, "three")
+        .await
+        .0
+        .unwrap();
+    let requests = requests.lock().unwrap();
+    assert_eq!(
+        history_of(&requests[1]),
+        ["one", "answer", "elsewhere", "reply", "two"]
+    );
+    assert_eq!(
+        history_of(&requests[2]),
+        [
+            "one",
+            "answer",
+            "elsewhere",
+            "reply",
+            "two",
+            "answer",
+            "three"
+        ]
+    );
+    assert_eq!(*reads.lock().unwrap(), 1, "read once, then kept again");
 }
 
 #[tokio::test]
@@ -645,6 +761,8 @@ async fn an_erased_conversation_starts_a_new_one_and_the_question_is_not_asked()
     let mut repo = MockRepoPort::new();
     repo.expect_find_conversation()
         .returning(move |_| Ok(Some(conversation.clone())));
+    repo.expect_latest_message_id()
+        .returning(|_| Ok(Some(Uuid::now_v7())));
     repo.expect_load_recent_history()
         .returning(|_, _| Ok(Vec::new()));
     // Not retried: the conversation will not come back.
@@ -652,12 +770,15 @@ async fn an_erased_conversation_starts_a_new_one_and_the_question_is_not_asked()
         .times(1)
         .returning(|_| Err(RepoError::ConversationGone));
     let mut llm = MockLlmPort::new();
-    llm.expect_stream_answer().never();
+    llm.expect_stream_answer()
+        .times(0..=1)
+        .returning(|_| Ok(answer_stream(&["never sent"])));
 
     let service = service(repo, llm);
     let (mut session, _) = service.open(Some(old_id)).await.unwrap();
-    let (result, _) = ask_collecting(&service, &mut session, "still there?").await;
+    let (result, deltas) = ask_collecting(&service, &mut session, "still there?").await;
     assert_eq!(result.unwrap_err(), AskError::ConversationGone);
+    assert!(deltas.is_empty());
     assert_ne!(session.session_id(), old_id);
 }
 
