@@ -10,6 +10,12 @@ const USAGE: &str = "usage: resume-chat [--print-resume]
 Serves the resume chat (configured by environment variables, .env or resume-chat.toml).
   --print-resume  print the resume text the model will see, as read from RESUME_PATH, and exit";
 
+/// jemalloc, not the system's malloc: an answer allocates and frees hundreds of small buffers
+/// across threads, where glibc's malloc spent a fifth of the server's CPU (BENCHMARKS.md).
+#[cfg(all(unix, not(target_env = "musl")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
