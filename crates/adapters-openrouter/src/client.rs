@@ -44,6 +44,7 @@ struct Inner {
     headers: HeaderMap,
     secret: Arc<SecretString>,
     config: OpenRouterConfig,
+    system_json: wire::SystemMessageJson,
 }
 
 impl std::fmt::Debug for OpenRouterLlm {
@@ -108,6 +109,7 @@ impl OpenRouterLlm {
                 headers,
                 secret: Arc::new(config.api_key.clone()),
                 config,
+                system_json: wire::SystemMessageJson::default(),
             }),
         })
     }
@@ -259,7 +261,11 @@ impl LlmPort for OpenRouterLlm {
     async fn stream_answer(&self, request: LlmRequest) -> Result<LlmStream, LlmError> {
         let config = &self.inner.config;
         let limits = Limits::start(config.max_answer, config.stall_timeout);
-        let messages = wire::messages(&request);
+        let messages = wire::messages_json(&request, &self.inner.system_json).map_err(|e| {
+            LlmError::Provider {
+                message: format!("could not build the request: {e}"),
+            }
+        })?;
         let models: Vec<&str> = std::iter::once(config.model.as_str())
             .chain(config.fallback_models.iter().map(String::as_str))
             .filter(|m| !m.trim().is_empty())

@@ -9,35 +9,85 @@ use async_openai::types::chat::{
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
     ChatCompletionStreamOptions, CreateChatCompletionRequestArgs,
 };
-use domain::{FinishReason, LlmRequest, Role, Usage};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use domain::{FinishReason, LlmRequest, PromptMessage, Role, Usage};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The messages of a request in async-openai's types; built once per call and reused for each
-/// model tried.
-pub(crate) fn messages(request: &LlmRequest) -> Vec<ChatCompletionRequestMessage> {
-    request
-        .messages
-        .iter()
-        .map(|m| {
-            let text = m.content.as_ref();
-            match m.role {
-                Role::System => ChatCompletionRequestSystemMessage::from(text).into(),
-                Role::User => ChatCompletionRequestUserMessage::from(text).into(),
-                Role::Assistant => ChatCompletionRequestAssistantMessage::from(text).into(),
-            }
-        })
-        .collect()
+/// A message in async-openai's type.
+fn message(m: &PromptMessage) -> ChatCompletionRequestMessage {
+    let text = m.content.as_ref();
+    match m.role {
+        Role::System => ChatCompletionRequestSystemMessage::from(text).into(),
+        Role::User => ChatCompletionRequestUserMessage::from(text).into(),
+        Role::Assistant => ChatCompletionRequestAssistantMessage::from(text).into(),
+    }
 }
 
-/// The JSON body of a streamed chat request for `model`.
+/// The system message's JSON, kept for the resume version it was made from: the rules and the
+/// whole resume are the largest part of every request, and the same in each until the resume
+/// is reloaded (the domain hands the same `Arc` to every request until then).
+#[derive(Debug, Default)]
+pub(crate) struct SystemMessageJson {
+    kept: Mutex<Option<(Arc<str>, Arc<str>)>>,
+}
+
+impl SystemMessageJson {
+    fn of(&self, message: &PromptMessage) -> Result<Arc<str>, String> {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((content, json)) = kept.as_ref()
+            && Arc::ptr_eq(content, &message.content)
+        {
+            return Ok(Arc::clone(json));
+        }
+        let json: Arc<str> = serde_json::to_string(&self::message(message))
+            .map_err(|e| e.to_string())?
+            .into();
+        *kept = Some((Arc::clone(&message.content), Arc::clone(&json)));
+        Ok(json)
+    }
+}
+
+/// A request's `messages` array as JSON, made once per call and reused for each model tried;
+/// each message is written by async-openai's types, the system message taken from `system`.
+///
+/// # Errors
+/// When a message cannot be serialized (none can fail with these types).
+pub(crate) fn messages_json(
+    request: &LlmRequest,
+    system: &SystemMessageJson,
+) -> Result<Vec<u8>, String> {
+    let size: usize = request.messages.iter().map(|m| m.content.len() + 32).sum();
+    let mut out = Vec::with_capacity(size + 2);
+    out.push(b'[');
+    for (i, m) in request.messages.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if m.role == Role::System {
+            out.extend_from_slice(system.of(m)?.as_bytes());
+        } else {
+            serde_json::to_writer(&mut out, &message(m)).map_err(|e| e.to_string())?;
+        }
+    }
+    out.push(b']');
+    Ok(out)
+}
+
+/// The JSON body of a streamed chat request for `model`, around `messages` (from
+/// [`messages_json`]).
+///
+/// The other fields come from async-openai's request type, built without messages and
+/// serialized; the messages array, already JSON, is written in their place rather than
+/// rebuilt and escaped again for each request.
 ///
 /// # Errors
 /// When async-openai's builder refuses the request or it cannot be serialized (neither happens
 /// with the fields set here).
 pub(crate) fn request_body(
     model: &str,
-    messages: &[ChatCompletionRequestMessage],
+    messages: &[u8],
     max_tokens: u32,
 ) -> Result<Vec<u8>, String> {
     // `max_tokens` is deprecated by OpenAI in favour of `max_completion_tokens`, but it is the
@@ -46,7 +96,7 @@ pub(crate) fn request_body(
     #[allow(deprecated)]
     let request = CreateChatCompletionRequestArgs::default()
         .model(model)
-        .messages(messages.to_vec())
+        .messages(Vec::<ChatCompletionRequestMessage>::new())
         .max_tokens(max_tokens)
         .stream(true)
         .stream_options(ChatCompletionStreamOptions {
@@ -55,7 +105,22 @@ pub(crate) fn request_body(
         })
         .build()
         .map_err(|e: OpenAIError| e.to_string())?;
-    serde_json::to_vec(&request).map_err(|e| e.to_string())
+    let Value::Object(mut fields) = serde_json::to_value(&request).map_err(|e| e.to_string())?
+    else {
+        return Err("the request did not serialize to an object".to_owned());
+    };
+    fields.remove("messages");
+    let mut out = Vec::with_capacity(messages.len() + 256);
+    out.extend_from_slice(b"{\"messages\":");
+    out.extend_from_slice(messages);
+    for (name, value) in &fields {
+        out.push(b',');
+        serde_json::to_writer(&mut out, name).map_err(|e| e.to_string())?;
+        out.push(b':');
+        serde_json::to_writer(&mut out, value).map_err(|e| e.to_string())?;
+    }
+    out.push(b'}');
+    Ok(out)
 }
 
 /// One `data:` event of a streamed answer.
@@ -168,8 +233,6 @@ pub(crate) fn finish_reason(reason: &str) -> Option<FinishReason> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::PromptMessage;
-    use std::sync::Arc;
 
     #[test]
     fn request_body_streams_with_usage_and_max_tokens() {
@@ -186,7 +249,9 @@ mod tests {
             ],
             max_tokens: 77,
         };
-        let body = request_body("some/model", &messages(&request), 77).unwrap_or_default();
+        let system = SystemMessageJson::default();
+        let messages = messages_json(&request, &system).unwrap_or_default();
+        let body = request_body("some/model", &messages, 77).unwrap_or_default();
         let json: Value = serde_json::from_slice(&body).unwrap_or_default();
         assert_eq!(json["model"], "some/model");
         assert_eq!(json["stream"], true);
@@ -195,6 +260,72 @@ mod tests {
         assert_eq!(json["messages"][0]["role"], "system");
         assert_eq!(json["messages"][0]["content"], "rules");
         assert_eq!(json["messages"][1]["role"], "user");
+    }
+
+    #[test]
+    fn the_body_is_the_request_async_openai_would_send_whole() {
+        let request = LlmRequest {
+            messages: vec![
+                PromptMessage {
+                    role: Role::System,
+                    content: Arc::from("rules\n\"quoted\" ünïcode \u{1F600} \\ </script>"),
+                },
+                PromptMessage {
+                    role: Role::User,
+                    content: Arc::from("first?"),
+                },
+                PromptMessage {
+                    role: Role::Assistant,
+                    content: Arc::from("an\tanswer"),
+                },
+                PromptMessage {
+                    role: Role::User,
+                    content: Arc::from("second?"),
+                },
+            ],
+            max_tokens: 50,
+        };
+        let system = SystemMessageJson::default();
+        let messages = messages_json(&request, &system).unwrap_or_default();
+        let body = request_body("a/model", &messages, 50).unwrap_or_default();
+        #[allow(deprecated)]
+        let whole = CreateChatCompletionRequestArgs::default()
+            .model("a/model")
+            .messages(request.messages.iter().map(message).collect::<Vec<_>>())
+            .max_tokens(50u32)
+            .stream(true)
+            .stream_options(ChatCompletionStreamOptions {
+                include_usage: Some(true),
+                include_obfuscation: None,
+            })
+            .build()
+            .ok();
+        let expected = serde_json::to_value(&whole).unwrap_or_default();
+        let sent: Value = serde_json::from_slice(&body).unwrap_or_default();
+        assert!(expected.is_object());
+        assert_eq!(sent, expected);
+    }
+
+    #[test]
+    fn the_system_message_is_serialized_once_per_resume_version() {
+        let system = SystemMessageJson::default();
+        let v1 = PromptMessage {
+            role: Role::System,
+            content: Arc::from("resume v1"),
+        };
+        let first = system.of(&v1).unwrap_or_default();
+        let same_version = PromptMessage {
+            role: Role::System,
+            content: Arc::clone(&v1.content),
+        };
+        let again = system.of(&same_version).unwrap_or_default();
+        assert!(Arc::ptr_eq(&first, &again), "served from what was kept");
+        let v2 = PromptMessage {
+            role: Role::System,
+            content: Arc::from("resume v2"),
+        };
+        let reloaded = system.of(&v2).unwrap_or_default();
+        assert!(reloaded.contains("resume v2") && !reloaded.contains("v1"));
     }
 
     #[test]
