@@ -22,11 +22,16 @@ ci:
     bash .ci/run
 
 # Every benchmark: release builds, loopback only, JSON under target/bench/ (see BENCHMARKS.md).
-bench: bench-machine bench-micro bench-startup bench-throughput bench-overhead bench-history bench-idle
+bench: bench-machine bench-micro bench-startup bench-relay bench-throughput bench-overhead bench-history bench-idle
 
 # The machine the figures come from (cores, memory, CPU, load) → target/bench/machine.json.
 bench-machine:
     bash bench/machine.sh
+
+# The instrument's ceiling: the same loads against `relay` (the protocol straight from the fake
+# model, no storage), printed beside the server's figures in BENCHMARKS.md.
+bench-relay what="both":
+    bash bench/relay.sh {{what}}
 
 # 100 connections asking back to back, fake model answering at once (PostgreSQL, then SQLite).
 bench-throughput *dbs="postgres sqlite":
