@@ -781,10 +781,23 @@ fn prompt_tokens(body: &Value) -> u64 {
             messages
                 .iter()
                 .filter_map(|m| m.get("content").and_then(Value::as_str))
-                .map(|c| c.split_whitespace().count() as u64)
+                .map(words)
                 .sum()
         })
         .unwrap_or(0)
+}
+
+/// Words separated by ASCII whitespace: a benchmark's prompts are tens of KiB, and this runs
+/// for each request; `split_whitespace` checks every character for Unicode spaces.
+fn words(text: &str) -> u64 {
+    let mut count = 0;
+    let mut in_word = false;
+    for byte in text.bytes() {
+        let space = byte.is_ascii_whitespace();
+        count += u64::from(in_word && space);
+        in_word = !space;
+    }
+    count + u64::from(in_word)
 }
 
 fn unix_now() -> u64 {
@@ -792,4 +805,22 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_words_between_ascii_whitespace() {
+        for (text, expected) in [
+            ("", 0),
+            ("   ", 0),
+            ("one", 1),
+            (" one  two\tthree\nfour ", 4),
+            ("naïve café", 2),
+        ] {
+            assert_eq!(words(text), expected, "{text:?}");
+        }
+    }
 }
