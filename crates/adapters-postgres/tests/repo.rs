@@ -256,6 +256,15 @@ async fn new_conversation(repo: &SeaOrmRepo) -> Conversation {
     conversation
 }
 
+/// `conversation` as stored now.
+async fn find(ctx: &Ctx, conversation: &Conversation) -> Conversation {
+    ctx.repo
+        .find_conversation(&conversation.session_id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn count_messages(ctx: &Ctx) -> i64 {
     let row = ctx
         .repo
@@ -506,12 +515,7 @@ async fn appending_touches_the_conversation(ctx: Ctx) {
     let mut message = Message::new(conversation.id, Role::User, "hello".into());
     message.created_at = conversation.created_at + Duration::from_secs(90);
     ctx.repo.append_message(&message).await.unwrap();
-    let found = ctx
-        .repo
-        .find_conversation(&conversation.session_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let found = find(&ctx, &conversation).await;
     assert_eq!(found.updated_at, stored(message.created_at));
     assert_eq!(found.created_at, stored(conversation.created_at));
 
@@ -579,12 +583,7 @@ async fn writes_of_many_sockets_at_once_are_all_stored(ctx: Ctx) {
         .collect();
     for task in tasks {
         let (conversation, answer) = task.await.unwrap().unwrap();
-        let found = ctx
-            .repo
-            .find_conversation(&conversation.session_id)
-            .await
-            .unwrap()
-            .unwrap();
+        let found = find(&ctx, &conversation).await;
         assert_eq!(found.updated_at, stored(answer.created_at));
         let history = ctx.repo.load_history(conversation.id).await.unwrap();
         assert_eq!(history.len(), 2);

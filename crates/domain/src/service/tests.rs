@@ -626,8 +626,8 @@ fn listed_repo(stored: &Arc<Mutex<Vec<Message>>>, reads: &Arc<Mutex<usize>>) -> 
     repo
 }
 
-/// Asks each question in turn in one session; returns the requests the model got.
-async fn ask_in_turn(repo: MockRepoPort, questions: &[&str]) -> Vec<LlmRequest> {
+/// A model answering "answer" to everything, and the requests it got.
+fn recording_llm() -> (MockLlmPort, Arc<Mutex<Vec<LlmRequest>>>) {
     let requests: Arc<Mutex<Vec<LlmRequest>>> = Arc::default();
     let record = Arc::clone(&requests);
     let mut llm = MockLlmPort::new();
@@ -635,6 +635,12 @@ async fn ask_in_turn(repo: MockRepoPort, questions: &[&str]) -> Vec<LlmRequest> 
         record.lock().unwrap().push(r);
         Ok(answer_stream(&["answer"]))
     });
+    (llm, requests)
+}
+
+/// Asks each question in turn in one session; returns the requests the model got.
+async fn ask_in_turn(repo: MockRepoPort, questions: &[&str]) -> Vec<LlmRequest> {
+    let (llm, requests) = recording_llm();
     let service = service(repo, llm);
     let (mut session, _) = service.open(None).await.unwrap();
     for question in questions {
@@ -674,13 +680,7 @@ async fn the_next_prompt_comes_from_the_kept_history_while_storage_ends_where_it
 async fn a_message_stored_elsewhere_makes_the_next_prompt_read_storage() {
     let stored: Arc<Mutex<Vec<Message>>> = Arc::default();
     let reads = Arc::new(Mutex::new(0));
-    let requests: Arc<Mutex<Vec<LlmRequest>>> = Arc::default();
-    let record = Arc::clone(&requests);
-    let mut llm = MockLlmPort::new();
-    llm.expect_stream_answer().returning(move |r| {
-        record.lock().unwrap().push(r);
-        Ok(answer_stream(&["answer"]))
-    });
+    let (llm, requests) = recording_llm();
     let service = service(listed_repo(&stored, &reads), llm);
     let (mut session, _) = service.open(None).await.unwrap();
     ask_collecting(&service, &mut session, "one")
