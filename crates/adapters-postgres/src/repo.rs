@@ -42,10 +42,13 @@ const PROBE_FILLER_BYTES: i64 = 16 * 1024;
 /// Cheap to clone: clones share one connection pool. Each call holds a pool connection only for
 /// its own statements.
 ///
-/// Every write is one autocommitted statement (see the migration
-/// `m20261204_000001_sqlite_touch_conversation_on_insert`): a failed one is rolled back whole
-/// and leaves its connection clean, and one that succeeded is committed. A connection that is
-/// still inside a transaction when it goes back to the pool is closed, not reused.
+/// Conversations and messages are stored through one writer task per database (group commit,
+/// `group_commit.rs`): the writes waiting at a moment go in one transaction, and each caller
+/// is answered after its COMMIT. Every other write, and a write retried alone after its batch
+/// failed, is one autocommitted statement (see the migration
+/// `m20261204_000001_sqlite_touch_conversation_on_insert`). A failed statement or transaction
+/// is rolled back whole and leaves its connection clean; a connection that is still inside a
+/// transaction when it goes back to the pool is closed, not reused.
 #[derive(Clone)]
 pub struct SeaOrmRepo {
     db: DatabaseConnection,
@@ -345,7 +348,7 @@ impl SeaOrmRepo {
     }
 }
 
-/// The statements of the chat's writes: each alone, or many at once (see [`GroupCommit`]).
+/// The statements of the chat's writes: each alone, or many at once (`group_commit.rs`).
 impl SeaOrmRepo {
     /// Stores a conversation with one statement of its own.
     pub(crate) async fn create_conversation_now(
