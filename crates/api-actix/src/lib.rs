@@ -25,7 +25,7 @@ pub use error::ApiError;
 pub use limits::{LimitSettings, Limits};
 pub use prometheus::MetricsRender;
 pub use protocol::{ClientFrame, ErrorCode, FrameError, ServerFrame, parse_client_frame};
-pub use security::security_headers;
+pub use security::{FramingSettings, security_headers};
 
 /// Largest WebSocket frame accepted, in bytes. A question is at most a few thousand characters
 /// (4 bytes each at worst) plus a little JSON; anything far larger is abuse, closed with 1009.
@@ -102,6 +102,9 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// Renders `/metrics`; `None` serves 404 there.
     pub metrics: Option<MetricsRender>,
+    /// The chat page's Content-Security-Policy: its `frame-ancestors` are the sites that may
+    /// embed it (`FRAME_ANCESTORS`).
+    pub page_csp: String,
 }
 
 /// A resource that answers GET, and HEAD with the same status and headers and no body

@@ -15,6 +15,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, middleware, web};
 use utoipa_swagger_ui::Config;
 
+use crate::AppState;
 use crate::security::{DOCS_CSP, PAGE_CSP};
 
 /// A file of `web/`, as compiled in.
@@ -92,8 +93,8 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     tag = "pages",
     responses((status = 200, description = "The chat page", content_type = "text/html")),
 )]
-pub(crate) async fn index(req: HttpRequest) -> HttpResponse {
-    page(&req, INDEX_HTML, PAGE_CSP)
+pub(crate) async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    page(&req, INDEX_HTML, &state.page_csp)
 }
 
 /// The chat page's script, styles and icon, and the vendored ReDoc bundle.
@@ -176,12 +177,14 @@ async fn swagger_file(req: HttpRequest, file: web::Path<String>) -> HttpResponse
 }
 
 /// An HTML page with its Content-Security-Policy.
-fn page(req: &HttpRequest, bytes: &'static [u8], csp: &'static str) -> HttpResponse {
+fn page(req: &HttpRequest, bytes: &'static [u8], csp: &str) -> HttpResponse {
     let mut response = cached(req, HTML, bytes);
-    response.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    // Our own constants, or a policy built from origins `FramingSettings::check` accepted.
+    if let Ok(value) = HeaderValue::from_str(csp) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
     response
 }
 

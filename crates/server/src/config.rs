@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use adapters_openrouter::OpenRouterConfig;
 use adapters_postgres::{ConnectOptions, redact_url};
-use api_actix::{LimitSettings, WsSettings};
+use api_actix::{FramingSettings, LimitSettings, WsSettings};
 use config::{Config, Environment, File, FileFormat, Map, Value, ValueKind};
 use config_values::{Bounded, Seconds};
 use domain::{ChatSettings, HubSettings};
@@ -49,6 +49,8 @@ pub struct Settings {
     pub sharing: SharingSettings,
     pub socket: WsSettings,
     pub limits: LimitSettings,
+    /// The sites that may embed the chat page in a frame (`FRAME_ANCESTORS`).
+    pub framing: FramingSettings,
 }
 
 /// Where the server listens, what it answers about, how it stops.
@@ -329,11 +331,15 @@ impl Settings {
         let sharing = section::<SharingSettings>(&table, &mut problems);
         let socket = section::<WsSettings>(&table, &mut problems);
         let limits = section::<LimitSettings>(&table, &mut problems);
+        let framing = section::<FramingSettings>(&table, &mut problems);
         if let Some(Err(problem)) = chat.as_ref().map(|c| c.budget.check()) {
             problems.push(problem);
         }
+        if let Some(Err(problem)) = framing.as_ref().map(FramingSettings::check) {
+            problems.push(problem);
+        }
         match (
-            server, log, database, storage, model, chat, answers, sharing, socket, limits,
+            server, log, database, storage, model, chat, answers, sharing, socket, limits, framing,
         ) {
             (
                 Some(server),
@@ -346,6 +352,7 @@ impl Settings {
                 Some(sharing),
                 Some(socket),
                 Some(limits),
+                Some(framing),
             ) if problems.is_empty() => Ok(Self {
                 server,
                 log,
@@ -357,6 +364,7 @@ impl Settings {
                 sharing,
                 socket,
                 limits,
+                framing,
             }),
             _ => Err(ConfigError::Invalid(problems)),
         }
@@ -675,6 +683,7 @@ mod tests {
             field_names::<SharingSettings>(),
             field_names::<WsSettings>(),
             field_names::<LimitSettings>(),
+            field_names::<FramingSettings>(),
         ]
         .concat()
         .iter()

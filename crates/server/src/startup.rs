@@ -146,6 +146,7 @@ impl Application {
             offline,
             limits,
             metrics,
+            page_csp: settings.framing.page_csp(),
         };
 
         let address = format!("{}:{}", settings.server.host, settings.server.port);
@@ -163,9 +164,10 @@ impl Application {
             })?
             .port();
         let grace = settings.server.shutdown_grace;
+        let framing = settings.framing.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(api_actix::security_headers())
+                .wrap(api_actix::security_headers(&framing))
                 .wrap(middleware::NormalizePath::trim())
                 .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .configure(api_actix::configure(state.clone()))

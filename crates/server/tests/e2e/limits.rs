@@ -224,6 +224,75 @@ async fn responses_carry_security_headers_and_other_methods_get_405() {
     finish(app, db).await;
 }
 
+/// The CSP's `frame-ancestors` directive of a response, and its `X-Frame-Options`.
+fn framing_headers(response: &reqwest::Response) -> (String, Option<String>) {
+    let headers = response.headers();
+    let csp = headers
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let ancestors = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("frame-ancestors"))
+        .unwrap_or_default()
+        .to_owned();
+    let xfo = headers
+        .get("x-frame-options")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (ancestors, xfo)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_no_site_may_frame_any_response() {
+    let Some((app, db)) = start(Backend::Sqlite, &[]).await else {
+        return;
+    };
+    for path in ["/", "/health", "/docs/websocket"] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        let (ancestors, xfo) = framing_headers(&response);
+        assert_eq!(ancestors, "frame-ancestors 'none'", "{path}");
+        assert_eq!(xfo.as_deref(), Some("DENY"), "{path}");
+    }
+    finish(app, db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frame_ancestors_let_the_listed_sites_frame_the_chat_page_only() {
+    let listed = "https://portfolio.example,http://localhost:3000";
+    let Some((app, db)) = start(Backend::Sqlite, &[("FRAME_ANCESTORS", listed)]).await else {
+        return;
+    };
+    let page = app.http.get(app.url("/")).send().await.unwrap();
+    let (ancestors, xfo) = framing_headers(&page);
+    assert_eq!(
+        ancestors,
+        "frame-ancestors https://portfolio.example http://localhost:3000"
+    );
+    assert_eq!(xfo, None, "X-Frame-Options would override the allow-list");
+    // Everything else still refuses to be framed, by its CSP.
+    for path in ["/health", "/api/resume", "/docs/websocket"] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        let (ancestors, _) = framing_headers(&response);
+        assert_eq!(ancestors, "frame-ancestors 'none'", "{path}");
+    }
+    finish(app, db).await;
+}
+
+#[test]
+fn frame_ancestors_that_are_not_origins_stop_the_start() {
+    let mut env = std::collections::HashMap::new();
+    env.insert(
+        "FRAME_ANCESTORS".to_owned(),
+        "https://ok.example,*".to_owned(),
+    );
+    let error = server::Settings::from_sources(None, env)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("FRAME_ANCESTORS"), "{error}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_get_route_answers_head_with_its_headers_and_no_body() {
     let Some((app, db)) = start(Backend::Sqlite, &[]).await else {
