@@ -93,8 +93,13 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     tag = "pages",
     responses((status = 200, description = "The chat page", content_type = "text/html")),
 )]
-pub(crate) async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    page(&req, INDEX_HTML, &state.page_csp)
+pub(crate) async fn index(req: HttpRequest) -> HttpResponse {
+    // The policy built from `FRAME_ANCESTORS`; the never-framed default where the app has no
+    // state (the page served alone, as in this module's tests).
+    let csp = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(PAGE_CSP, |state| state.page_csp.as_str());
+    page(&req, INDEX_HTML, csp)
 }
 
 /// The chat page's script, styles and icon, and the vendored ReDoc bundle.
