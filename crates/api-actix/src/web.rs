@@ -1,7 +1,8 @@
 //! The chat page and the API documentation, served from files embedded in the binary: the
 //! server needs neither the checkout nor the network to show them.
 //!
-//! - `/` the chat page (`web/index.html`) and `/static/…` its script, styles and icon;
+//! - `/` the chat page (`web/index.html`) and `/static/…` its script (with markdown-it, vendored
+//!   under `web/vendor/`), styles and icon;
 //! - `/openapi.json`, `/docs` (Swagger UI, vendored by `utoipa-swagger-ui`), `/redoc` (ReDoc,
 //!   vendored under `web/vendor/` from the npm registry) and `/docs/websocket` (the protocol).
 //!
@@ -48,6 +49,7 @@ static ASSETS: &[Asset] = &[
     asset!("docs.css", CSS),
     asset!("favicon.svg", "image/svg+xml"),
     asset!("vendor/redoc.standalone.js", JS),
+    asset!("vendor/markdown-it.min.js", JS),
 ];
 
 const INDEX_HTML: &[u8] = include_bytes!("../../../web/index.html");
@@ -102,7 +104,7 @@ pub(crate) async fn index(req: HttpRequest) -> HttpResponse {
     page(&req, INDEX_HTML, csp)
 }
 
-/// The chat page's script, styles and icon, and the vendored ReDoc bundle.
+/// The chat page's script, styles and icon, and the vendored markdown-it and ReDoc bundles.
 #[utoipa::path(
     get,
     path = "/static/{file}",
@@ -282,6 +284,7 @@ mod tests {
             ("/static/app.css", CSS),
             ("/static/markdown.js", JS),
             ("/static/vendor/redoc.standalone.js", JS),
+            ("/static/vendor/markdown-it.min.js", JS),
             ("/static/favicon.svg", "image/svg+xml"),
         ] {
             let response = get(uri, None).await;
