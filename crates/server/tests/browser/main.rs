@@ -650,11 +650,12 @@ async fn markdown_renderer_builds_safe_elements() {
              <tbody><tr><td>1</td><td class=\"align-right\">2</td></tr></tbody></table></div>",
         ),
         (
+            // An autolink shows its URL as written, `mailto:` included (CommonMark, example 597).
             "[ok](https://example.com/a?b=1&c=2) <mailto:maya@example.com>",
             "<p><a href=\"https://example.com/a?b=1&amp;c=2\" target=\"_blank\" rel=\"noopener noreferrer\" \
              referrerpolicy=\"no-referrer\" title=\"https://example.com/a?b=1&amp;c=2\">ok</a> \
              <a href=\"mailto:maya@example.com\" target=\"_blank\" rel=\"noopener noreferrer\" \
-             referrerpolicy=\"no-referrer\">maya@example.com</a></p>",
+             referrerpolicy=\"no-referrer\">mailto:maya@example.com</a></p>",
         ),
         (
             "see https://example.com/x.",
@@ -662,13 +663,18 @@ async fn markdown_renderer_builds_safe_elements() {
              referrerpolicy=\"no-referrer\">https://example.com/x</a>.</p>",
         ),
         (
+            // CommonMark: a link destination holds a tab only inside `<…>`, so `[c](java\t…)` is
+            // not a link at all and stays text; `[c2](<java\t…>)` is one, refused. `<scheme:…>`
+            // is an autolink whatever the scheme, so `<javascript:…>` is a refused link too.
             "[a](javascript:alert(1)) [b]( JAVASCRIPT:alert(1)) [c](java\tscript:alert(1)) \
+             [c2](<java\tscript:alert(1)>) \
              [d](data:text/html,<script>alert(1)</script>) [e](vbscript:x) [f](/relative) \
              [g](//evil.example) <javascript:alert(1)>",
             "<p><span class=\"unsafe-link\">a</span> <span class=\"unsafe-link\">b</span> \
-             <span class=\"unsafe-link\">c</span> <span class=\"unsafe-link\">d</span> \
+             [c](java\tscript:alert(1)) <span class=\"unsafe-link\">c2</span> \
+             <span class=\"unsafe-link\">d</span> \
              <span class=\"unsafe-link\">e</span> <span class=\"unsafe-link\">f</span> \
-             <span class=\"unsafe-link\">g</span> &lt;javascript:alert(1)&gt;</p>",
+             <span class=\"unsafe-link\">g</span> <span class=\"unsafe-link\">javascript:alert(1)</span></p>",
         ),
         (
             "![x](https://example.com/i.png) <img src=x onerror=alert(1)><b>raw</b>",
