@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod commonmark;
 mod harness;
 
 use std::sync::Arc;
