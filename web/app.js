@@ -6,7 +6,17 @@
 
 import { renderMarkdown } from "./markdown.js";
 
-const SESSION_KEY = "resume-chat.session-id";
+/**
+ * `/?embed=1` is this page inside the widget's frame (see embed.js): a compact layout, a close
+ * button, and messages to the host page. `host` is the embedding site's origin: each site keeps
+ * its own conversation.
+ */
+const params = new URLSearchParams(location.search);
+const EMBED = params.get("embed") === "1";
+const HOST = EMBED ? originOrNull(params.get("host")) : null;
+const SESSION_KEY = HOST ? `resume-chat.session-id@${HOST}` : "resume-chat.session-id";
+/** The host's greeting replaces the welcome text; longer ones are cut. */
+const GREETING_MAX = 280;
 /** Reconnect delays grow 0.5 s, 1 s, 2 s, … up to this cap, with ±20 % jitter. */
 const RECONNECT_BASE_MS = 500;
 const RECONNECT_CAP_MS = 15000;
@@ -26,6 +36,11 @@ const stopButton = $("stop");
 const connectionText = $("connection-text");
 const retryNow = $("retry-now");
 const newConversation = $("new-conversation");
+const downloadButton = $("download");
+const closeEmbed = $("close-embed");
+const eraseButton = $("erase");
+const eraseConfirm = $("erase-confirm");
+const storedText = $("stored-text");
 
 const state = {
   /** The socket in use; frames and events of any other socket are ignored. */
@@ -48,6 +63,52 @@ const state = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Embedded in a host page
+
+function originOrNull(value) {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Tells the widget's script on the host page what happened (nothing is sent to other sites). */
+function tellHost(type) {
+  if (!HOST || window.parent === window) return;
+  window.parent.postMessage({ type: `resume-chat:${type}` }, HOST);
+}
+
+function setUpEmbedding() {
+  if (!EMBED) return;
+  app.dataset.embed = "true";
+  closeEmbed.hidden = !HOST;
+  closeEmbed.addEventListener("click", () => tellHost("close"));
+  const accent = params.get("accent");
+  if (accent && CSS.supports("color", accent)) {
+    // Through the CSSOM, which the page's style-src 'self' allows (no inline style attribute).
+    const root = document.documentElement.style;
+    root.setProperty("--accent", accent);
+    root.setProperty("--accent-hover", `color-mix(in srgb, ${accent} 85%, black)`);
+    root.setProperty("--user-bubble", accent);
+  }
+  window.addEventListener("message", (event) => {
+    if (event.source !== window.parent || event.origin !== HOST) return;
+    const type = event.data && typeof event.data === "object" ? event.data.type : null;
+    if (type === "resume-chat:focus") input.focus({ preventScroll: true });
+  });
+  tellHost("ready");
+}
+
+/** The host's greeting, when it gave one. */
+function greeting() {
+  const text = EMBED ? (params.get("greeting") || "").trim() : "";
+  return text ? text.slice(0, GREETING_MAX) : null;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Session id
 
 function readSessionId() {
@@ -66,7 +127,9 @@ function writeSessionId(id) {
   } catch {
     // Private mode without storage: the conversation lasts as long as the page.
   }
+  updateConversationActions();
 }
+
 
 // ---------------------------------------------------------------------------------------------
 // Header
@@ -96,26 +159,63 @@ async function loadResume() {
       }
       $("welcome-title").textContent = `Ask about ${name}`;
       $("welcome-text").textContent =
-        `Answers come from ${state.person.first}'s resume only, and stream in as they are written.`;
+        greeting() || `Answers come from ${state.person.first}'s resume only, and stream in as they are written.`;
     }
     if (typeof resume.title === "string" && resume.title) {
       $("person-title").textContent = resume.title;
     }
     $("offline-badge").hidden = resume.offline !== true;
-    showSuggestions(Array.isArray(resume.sections) ? resume.sections : []);
+    showSuggestions(Array.isArray(resume.section_facts) ? resume.section_facts : []);
   } catch {
     showSuggestions([]);
   }
 }
 
+/**
+ * A question for each kind of section a resume has, most telling first; a section of another
+ * name gets a question naming it.
+ */
+const SECTION_QUESTIONS = [
+  [/experience|employment|work|career|positions?/, (p) => `What has ${p} worked on most recently?`],
+  [/skill|technolog|stack|tools|expertise/, (p) => `Which skills does ${p} use most?`],
+  [/project|portfolio|open.?source/, (p) => `Which projects has ${p} built?`],
+  [/education|degree|stud|academic|school/, (p) => `Where did ${p} study?`],
+  [/certif|licen[cs]e|course|training/, (p) => `Which certifications does ${p} hold?`],
+  [/publication|paper|talk|speaking/, (p) => `What has ${p} published or presented?`],
+  [/award|honou?r|achievement/, (p) => `Which awards has ${p} received?`],
+  [/volunteer|community/, (p) => `What volunteer work has ${p} done?`],
+  [/^languages?$|spoken/, (p) => `Which languages does ${p} speak?`],
+  [/summary|profile|about|objective|overview/, (p) => `Who is ${p}, in two sentences?`],
+];
+/** Sections that hold no question worth suggesting. */
+const SKIPPED_SECTIONS = /^(contact|links?|references?|interests|hobbies|personal)/;
+const MAX_SUGGESTIONS = 4;
+
+/** The suggested questions for a resume's sections (`{heading, facts}`), in order of interest. */
+function suggestedQuestions(sections, person) {
+  const ranked = [];
+  sections.forEach((section, position) => {
+    const heading = typeof section?.heading === "string" ? section.heading.trim() : "";
+    const facts = Number.isInteger(section?.facts) ? section.facts : 0;
+    const lower = heading.toLowerCase();
+    if (!heading || facts === 0 || SKIPPED_SECTIONS.test(lower)) return;
+    const kind = SECTION_QUESTIONS.findIndex(([pattern]) => pattern.test(lower));
+    const question =
+      kind >= 0 ? SECTION_QUESTIONS[kind][1](person) : `What does ${person}'s resume say under “${heading}”?`;
+    ranked.push({ question, rank: kind >= 0 ? kind : SECTION_QUESTIONS.length + position });
+  });
+  ranked.sort((a, b) => a.rank - b.rank);
+  const questions = [...new Set(ranked.map((r) => r.question))].slice(0, MAX_SUGGESTIONS);
+  // A resume with few sections still gets three ways in.
+  for (const fallback of [`Summarise ${person}'s experience.`, `What is ${person}'s current role?`]) {
+    if (questions.length < 3 && !questions.includes(fallback)) questions.push(fallback);
+  }
+  return questions;
+}
+
 function showSuggestions(sections) {
-  const first = state.person.first || "this person";
-  const has = (word) => sections.some((s) => String(s).toLowerCase().includes(word));
-  const questions = [`What is ${first}'s current role?`, `Which programming languages does ${first} know?`];
-  if (has("project")) questions.push(`What projects has ${first} built?`);
-  else questions.push(`Summarise ${first}'s experience.`);
-  if (has("education")) questions.push(`Where did ${first} study?`);
-  const chips = questions.map((question) => {
+  const person = state.person.first || "this person";
+  const chips = suggestedQuestions(sections, person).map((question) => {
     const chip = document.createElement("button");
     chip.type = "button";
     chip.className = "chip";
@@ -404,6 +504,15 @@ function clearLog() {
 
 function updateWelcome() {
   welcome.hidden = log.childElementCount > 0;
+  updateConversationActions();
+}
+
+/** Download and erase need a conversation on screen; erase also one stored under an id. */
+function updateConversationActions() {
+  const hasMessages = Boolean(log.querySelector(".message"));
+  downloadButton.disabled = !hasMessages;
+  eraseButton.hidden = !(hasMessages && state.sessionId) || !eraseConfirm.hidden;
+  eraseButton.disabled = Boolean(state.pending);
 }
 
 function isNearBottom() {
@@ -475,6 +584,7 @@ function addNotice(text, code, kind) {
 
 /** The copy button and any note under a finished answer. */
 function completeAssistant(article, text, note) {
+  answerTexts.set(article, text);
   article.dataset.state = "done";
   article.removeAttribute("aria-busy");
   const body = article.querySelector(".body");
@@ -529,6 +639,9 @@ async function copyText(text) {
   }
 }
 
+/** Each finished answer's Markdown, as the model wrote it, for the download. */
+const answerTexts = new WeakMap();
+
 const ICONS = {
   copy: "M9 9h10v10H9zM5 15V5h10",
 };
@@ -554,6 +667,7 @@ function canSend() {
 function updateComposer() {
   const busy = Boolean(state.pending);
   app.dataset.busy = String(busy);
+  eraseButton.disabled = busy;
   input.disabled = busy;
   sendButton.hidden = busy;
   stopButton.hidden = !busy;
@@ -647,6 +761,7 @@ function finishPending(frame) {
   completeAssistant(pending.article, text, note);
   scrollToBottom(false);
   input.focus({ preventScroll: true });
+  tellHost("answered");
 }
 
 /** The note under an answer that did not end on its own, live or reloaded from history. */
@@ -712,6 +827,86 @@ function startNewConversation() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Download and erase
+
+/** The conversation on screen as Markdown: questions quoted, answers as they were written. */
+function conversationMarkdown() {
+  const who = state.person.name || "the resume";
+  const lines = [`# Conversation about ${who}`, "", `Saved ${new Date().toLocaleString()} from ${location.origin}`, ""];
+  for (const article of log.querySelectorAll(".message")) {
+    if (article.classList.contains("user")) {
+      const question = article.querySelector(".bubble")?.textContent || "";
+      lines.push("---", "", "**Question**", "", ...question.split("\n").map((line) => `> ${line}`), "");
+    } else {
+      const stored = answerTexts.get(article);
+      const text = stored ?? (state.pending?.article === article ? state.pending.text : "");
+      const reason = finishNote(article.dataset.finish);
+      lines.push("**Answer**", "", text || "_(no answer)_", "");
+      if (stored === undefined) lines.push("_(still being written when saved)_", "");
+      else if (reason) lines.push(`_(${reason})_`, "");
+    }
+  }
+  return `${lines.join("\n").trimEnd()}\n`;
+}
+
+function downloadConversation() {
+  if (!log.querySelector(".message")) return;
+  const blob = new Blob([conversationMarkdown()], { type: "text/markdown;charset=utf-8" });
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  const slug = (state.person.name || "resume").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  link.href = url;
+  link.download = `conversation-${slug || "resume"}-${new Date().toISOString().slice(0, 10)}.md`;
+  link.className = "offscreen";
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+const STORED_TEXT = "Conversations are stored on this site's server.";
+
+function askToErase() {
+  eraseButton.hidden = true;
+  eraseConfirm.hidden = false;
+  $("erase-no").focus();
+}
+
+function keepConversation() {
+  eraseConfirm.hidden = true;
+  updateConversationActions();
+  eraseButton.focus();
+}
+
+/** Erases the stored conversation (DELETE /api/sessions/{id}) and starts a new one. */
+async function eraseConversation() {
+  const sessionId = state.sessionId;
+  eraseConfirm.hidden = true;
+  if (!sessionId || state.pending) {
+    updateConversationActions();
+    return;
+  }
+  let erased = false;
+  try {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}`, { method: "DELETE" });
+    // 404: nothing was stored under it (or it is already gone), which is what was asked.
+    erased = response.status === 204 || response.status === 404;
+  } catch {
+    erased = false;
+  }
+  if (!erased) {
+    addNotice("The conversation could not be erased; try again in a moment.", "", "error");
+    updateConversationActions();
+    return;
+  }
+  startNewConversation();
+  storedText.textContent = "This conversation was erased. " + STORED_TEXT;
+  setTimeout(() => {
+    storedText.textContent = STORED_TEXT;
+  }, 8000);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Wiring
 
 form.addEventListener("submit", (event) => {
@@ -732,12 +927,19 @@ input.addEventListener("input", () => {
 });
 
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && state.pending) stop();
+  if (event.key !== "Escape") return;
+  // In the widget Escape closes the panel (an answer being written goes on); here it stops it.
+  if (EMBED && HOST) tellHost("close");
+  else if (state.pending) stop();
 });
 
 stopButton.addEventListener("click", stop);
 retryNow.addEventListener("click", retry);
 newConversation.addEventListener("click", startNewConversation);
+downloadButton.addEventListener("click", downloadConversation);
+eraseButton.addEventListener("click", askToErase);
+$("erase-yes").addEventListener("click", eraseConversation);
+$("erase-no").addEventListener("click", keepConversation);
 
 window.addEventListener("online", retry);
 document.addEventListener("visibilitychange", () => {
@@ -752,6 +954,7 @@ if (!CSS.supports("field-sizing", "content")) {
   });
 }
 
+setUpEmbedding();
 updateWelcome();
 loadResume();
 connect();

@@ -34,6 +34,7 @@ pub(crate) fn routes(cfg: &mut actix::ServiceConfig) {
         http::ready,
         metrics,
         web::index,
+        web::embed_script,
         web::asset,
         serve,
         web::swagger_ui,

@@ -3,6 +3,8 @@
 //!
 //! - `/` the chat page (`web/index.html`) and `/static/…` its script (with markdown-it, vendored
 //!   under `web/vendor/`), styles and icon;
+//! - `/embed.js` the widget a portfolio site adds with one script tag (the chat page in a frame,
+//!   `/?embed=1`);
 //! - `/openapi.json`, `/docs` (Swagger UI, vendored by `utoipa-swagger-ui`), `/redoc` (ReDoc,
 //!   vendored under `web/vendor/` from the npm registry) and `/docs/websocket` (the protocol).
 //!
@@ -53,6 +55,7 @@ static ASSETS: &[Asset] = &[
 ];
 
 const INDEX_HTML: &[u8] = include_bytes!("../../../web/index.html");
+const EMBED_JS: &[u8] = include_bytes!("../../../web/embed.js");
 const REDOC_HTML: &[u8] = include_bytes!("../../../web/redoc.html");
 const SWAGGER_HTML: &[u8] = include_bytes!("../../../web/swagger.html");
 const WEBSOCKET_HTML: &[u8] = include_bytes!("../../../web/websocket.html");
@@ -71,6 +74,7 @@ static SWAGGER_CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     // Resources (not `cfg.route`) so that other methods get 405 rather than 404.
     cfg.service(crate::get_or_head("/", index))
+        .service(crate::get_or_head("/embed.js", embed_script))
         .service(crate::get_or_head("/redoc", redoc))
         .service(
             web::scope("/static")
@@ -102,6 +106,22 @@ pub(crate) async fn index(req: HttpRequest) -> HttpResponse {
         .app_data::<web::Data<AppState>>()
         .map_or(PAGE_CSP, |state| state.page_csp.as_str());
     page(&req, INDEX_HTML, csp)
+}
+
+/// The chat widget: one `<script src=".../embed.js" defer>` on a portfolio site adds a button
+/// and a panel holding the chat page in a frame. Host sites must be in `FRAME_ANCESTORS`.
+#[utoipa::path(
+    get,
+    path = "/embed.js",
+    tag = "pages",
+    responses(
+        (status = 200, description = "The widget's script; `ETag` and `Cache-Control: no-cache`",
+            content_type = "text/javascript"),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
+    ),
+)]
+pub(crate) async fn embed_script(req: HttpRequest) -> HttpResponse {
+    cached(&req, JS, EMBED_JS)
 }
 
 /// The chat page's script, styles and icon, and the vendored markdown-it and ReDoc bundles.
@@ -283,6 +303,7 @@ mod tests {
             ("/static/app.js", JS),
             ("/static/app.css", CSS),
             ("/static/markdown.js", JS),
+            ("/embed.js", JS),
             ("/static/vendor/redoc.standalone.js", JS),
             ("/static/vendor/markdown-it.min.js", JS),
             ("/static/favicon.svg", "image/svg+xml"),
