@@ -13,15 +13,23 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::browser::{
+    SetDownloadBehaviorBehavior, SetDownloadBehaviorParams,
+};
 use chromiumoxide::cdp::browser_protocol::emulation::{
     MediaFeature, SetDeviceMetricsOverrideParams,
+};
+use chromiumoxide::cdp::browser_protocol::input::{
+    DispatchKeyEventParams, DispatchKeyEventType, InsertTextParams,
 };
 use chromiumoxide::cdp::browser_protocol::network::EventRequestWillBeSent;
 use chromiumoxide::cdp::browser_protocol::page::{
     AddScriptToEvaluateOnNewDocumentParams, EventJavascriptDialogOpening,
     HandleJavaScriptDialogParams,
 };
-use chromiumoxide::cdp::js_protocol::runtime::{EvaluateParams, EventExceptionThrown};
+use chromiumoxide::cdp::js_protocol::runtime::{
+    EvaluateParams, EventExceptionThrown, ExecutionContextId,
+};
 use chromiumoxide::page::{Page, ScreenshotParams};
 use domain::{FinishReason, LlmError, LlmEvent, LlmPort, LlmRequest, LlmStream, Usage};
 use futures::{StreamExt, stream};
@@ -46,6 +54,8 @@ const DESKTOP: (u32, u32) = (1280, 860);
 pub struct TestServer {
     pub port: u16,
     db_url: String,
+    /// Settings beyond the defaults, e.g. `FRAME_ANCESTORS`.
+    extra: Vec<(&'static str, String)>,
     _db_dir: tempfile::TempDir,
     running: Option<Running>,
 }
@@ -55,8 +65,8 @@ struct Running {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-fn settings(port: u16, db_url: &str) -> Settings {
-    let env: HashMap<String, String> = [
+fn settings(port: u16, db_url: &str, extra: &[(&str, String)]) -> Settings {
+    let mut env: HashMap<String, String> = [
         ("HOST", "127.0.0.1".to_owned()),
         ("PORT", port.to_string()),
         ("DATABASE_URL", db_url.to_owned()),
@@ -70,17 +80,27 @@ fn settings(port: u16, db_url: &str) -> Settings {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
     Settings::from_sources(None, env).expect("test settings are valid")
 }
 
 impl TestServer {
     /// Starts on a free port; `llm` `None` is the built-in offline answerer.
     pub async fn start(llm: Option<Arc<dyn LlmPort>>) -> Self {
+        Self::start_with(llm, &[]).await
+    }
+
+    /// As [`TestServer::start`], with more settings.
+    pub async fn start_with(
+        llm: Option<Arc<dyn LlmPort>>,
+        extra: &[(&'static str, String)],
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = format!("sqlite://{}/chat.db?mode=rwc", dir.path().display());
         let mut server = Self {
             port: 0,
             db_url,
+            extra: extra.to_vec(),
             _db_dir: dir,
             running: None,
         };
@@ -89,7 +109,7 @@ impl TestServer {
     }
 
     async fn run(&mut self, llm: Option<Arc<dyn LlmPort>>) {
-        let app = Application::build_with_llm(settings(self.port, &self.db_url), llm)
+        let app = Application::build_with_llm(settings(self.port, &self.db_url, &self.extra), llm)
             .await
             .expect("the server starts");
         self.port = app.port();
@@ -119,6 +139,80 @@ impl TestServer {
     pub fn origin(&self) -> String {
         self.url("")
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A second site
+
+/// Another site on another port: the portfolio that embeds the widget. It answers every `GET`
+/// with one page and that page's own Content-Security-Policy (favicon requests get a 404).
+pub struct HostSite {
+    pub port: u16,
+    /// (Content-Security-Policy, HTML)
+    page: Arc<Mutex<(String, String)>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HostSite {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port for the host site");
+        let port = listener.local_addr().expect("its address").port();
+        let page = Arc::new(Mutex::new((String::new(), String::new())));
+        let served = page.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (csp, html) = served.lock().expect("lock").clone();
+                tokio::spawn(answer_one_request(stream, csp, html));
+            }
+        });
+        Self { port, page, task }
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin())
+    }
+
+    /// The page every later request gets.
+    pub fn serve(&self, csp: &str, html: &str) {
+        *self.page.lock().expect("lock") = (csp.to_owned(), html.to_owned());
+    }
+}
+
+impl Drop for HostSite {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn answer_one_request(mut stream: tokio::net::TcpStream, csp: String, html: String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut request = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 65_536 {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let first_line = String::from_utf8_lossy(&request);
+    let response = if first_line.starts_with("GET / ") || first_line.starts_with("GET /?") {
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
+             Content-Security-Policy: {csp}\r\nCache-Control: no-store\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{html}",
+            html.len()
+        )
+    } else {
+        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned()
+    };
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,6 +362,20 @@ impl Chrome {
         tab
     }
 
+    /// Lets pages download files into `dir` (headless chromium refuses downloads otherwise).
+    pub async fn allow_downloads(&self, dir: &Path) {
+        self.browser
+            .execute(
+                SetDownloadBehaviorParams::builder()
+                    .behavior(SetDownloadBehaviorBehavior::Allow)
+                    .download_path(dir.display().to_string())
+                    .build()
+                    .expect("download behaviour"),
+            )
+            .await
+            .expect("downloads allowed");
+    }
+
     pub async fn close(mut self) {
         let _ = self.browser.close().await;
         let _ = self.browser.wait().await;
@@ -283,6 +391,17 @@ async fn emulate_media(page: &Page, dark: bool) {
     page.emulate_media_features(vec![scheme, motion])
         .await
         .expect("media features");
+}
+
+/// JavaScript's truthiness, for the values a test waits on.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
 }
 
 /// A tab, with what it has seen.
@@ -387,18 +506,35 @@ impl Tab {
 
     /// Evaluates `js` (an expression; promises are awaited) and returns its JSON value.
     pub async fn eval<T: DeserializeOwned>(&self, js: &str) -> T {
-        let value = self.eval_value(js).await;
+        self.eval_where(None, js).await
+    }
+
+    /// As [`Tab::eval`], inside the frame whose URL contains `url_part` (same-site frames share
+    /// the page's process, so the page's session reaches them).
+    pub async fn eval_in_frame<T: DeserializeOwned>(&self, url_part: &str, js: &str) -> T {
+        self.eval_where(Some(url_part), js).await
+    }
+
+    async fn eval_where<T: DeserializeOwned>(&self, frame: Option<&str>, js: &str) -> T {
+        let value = self.eval_value(frame, js).await;
         serde_json::from_value(value.clone())
             .unwrap_or_else(|e| panic!("`{js}` gave {value}, not the expected type: {e}"))
     }
 
-    async fn eval_value(&self, js: &str) -> Value {
-        let params = EvaluateParams::builder()
+    /// `js`'s value in the page, or in the frame whose URL contains `frame`; `null` while that
+    /// frame is missing.
+    async fn eval_value(&self, frame: Option<&str>, js: &str) -> Value {
+        let mut params = EvaluateParams::builder()
             .expression(js)
             .return_by_value(true)
-            .await_promise(true)
-            .build()
-            .expect("evaluate params");
+            .await_promise(true);
+        if let Some(url_part) = frame {
+            let Some(context) = self.frame_context(url_part).await else {
+                return Value::Null;
+            };
+            params = params.context_id(context);
+        }
+        let params = params.build().expect("evaluate params");
         match self.page.evaluate_expression(params).await {
             Ok(result) => result.value().cloned().unwrap_or(Value::Null),
             // A page being replaced (reload) has no context for a moment: not an answer yet.
@@ -409,28 +545,115 @@ impl Tab {
     /// Waits until `js` gives a truthy value, and returns it. On timeout: a screenshot, then a
     /// panic naming `what`.
     pub async fn wait_for(&self, what: &str, js: &str) -> Value {
+        self.wait_where(what, None, js).await
+    }
+
+    /// As [`Tab::wait_for`], inside the frame whose URL contains `url_part`.
+    pub async fn wait_for_in_frame(&self, what: &str, url_part: &str, js: &str) -> Value {
+        self.wait_where(what, Some(url_part), js).await
+    }
+
+    async fn wait_where(&self, what: &str, frame: Option<&str>, js: &str) -> Value {
         let start = Instant::now();
         loop {
-            let value = self.eval_value(js).await;
-            let truthy = match &value {
-                Value::Null => false,
-                Value::Bool(b) => *b,
-                Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
-                Value::String(s) => !s.is_empty(),
-                Value::Array(_) | Value::Object(_) => true,
-            };
-            if truthy {
+            let value = self.eval_value(frame, js).await;
+            if truthy(&value) {
                 return value;
             }
             if start.elapsed() > WAIT_TIMEOUT {
                 let shot = self.screenshot("timeout").await;
                 panic!(
-                    "timed out waiting for {what} (`{js}` gave {value}); screenshot: {}",
+                    "timed out waiting for {what} in {} (`{js}` gave {value}); screenshot: {}",
+                    frame.unwrap_or("the page"),
                     shot.display()
                 );
             }
             tokio::time::sleep(POLL_EVERY).await;
         }
+    }
+
+    /// The execution context of the frame whose URL contains `url_part`, once it has one.
+    async fn frame_context(&self, url_part: &str) -> Option<ExecutionContextId> {
+        for frame in self.page.frames().await.ok()? {
+            let url = self.page.frame_url(frame.clone()).await.ok().flatten();
+            if url.is_some_and(|u| u.contains(url_part)) {
+                return self
+                    .page
+                    .frame_execution_context(frame)
+                    .await
+                    .ok()
+                    .flatten();
+            }
+        }
+        None
+    }
+
+    /// The URLs of the page's frames, its own first.
+    pub async fn frame_urls(&self) -> Vec<String> {
+        let mut urls = Vec::new();
+        for frame in self.page.frames().await.unwrap_or_default() {
+            if let Ok(Some(url)) = self.page.frame_url(frame).await {
+                urls.push(url);
+            }
+        }
+        urls
+    }
+
+    /// Waits until a frame's URL starts with `prefix`, and returns it.
+    pub async fn wait_for_frame_url(&self, prefix: &str) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(url) = self
+                .frame_urls()
+                .await
+                .into_iter()
+                .find(|u| u.starts_with(prefix))
+            {
+                return url;
+            }
+            if start.elapsed() > WAIT_TIMEOUT {
+                let shot = self.screenshot("timeout").await;
+                panic!(
+                    "timed out waiting for a frame at {prefix} (frames: {:?}); screenshot: {}",
+                    self.frame_urls().await,
+                    shot.display()
+                );
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// Presses one key (`Enter`, `Tab`, `Escape`) wherever the focus is, frames included.
+    pub async fn press(&self, key: &str) {
+        let (key_code, text) = match key {
+            "Enter" => (13, Some("\r")),
+            "Tab" => (9, None),
+            "Escape" => (27, None),
+            other => panic!("no key code for {other}"),
+        };
+        for kind in [DispatchKeyEventType::KeyDown, DispatchKeyEventType::KeyUp] {
+            let mut event = DispatchKeyEventParams::builder()
+                .r#type(kind.clone())
+                .key(key)
+                .code(key)
+                .windows_virtual_key_code(key_code)
+                .native_virtual_key_code(key_code);
+            if let (DispatchKeyEventType::KeyDown, Some(text)) = (&kind, text) {
+                event = event.text(text);
+            }
+            self.page
+                .execute(event.build().expect("key event"))
+                .await
+                .expect("key pressed");
+        }
+    }
+
+    /// Types `text` wherever the focus is, frames included, as a keyboard would insert it.
+    pub async fn type_text(&self, text: &str) {
+        self.page
+            .execute(InsertTextParams::new(text))
+            .await
+            .expect("text typed");
     }
 
     pub async fn click(&self, selector: &str) {
@@ -533,6 +756,12 @@ impl Tab {
     /// As [`Tab::assert_clean`], where the page tried to load URLs starting with `blocked` and
     /// its Content-Security-Policy stopped them (so they did not leave either).
     pub async fn assert_clean_but_blocked(&self, origin: &str, blocked: &[&str]) {
+        self.assert_clean_within(&[origin], blocked).await;
+    }
+
+    /// As [`Tab::assert_clean_but_blocked`], where requests may go to any of `origins` (a host
+    /// page and the chat it embeds).
+    pub async fn assert_clean_within(&self, origins: &[&str], blocked: &[&str]) {
         assert_eq!(self.dialogs(), 0, "{}: a dialog opened", self.name);
         let exceptions = self.exceptions.lock().expect("lock").clone();
         assert!(
@@ -541,15 +770,22 @@ impl Tab {
             self.name
         );
         self.assert_csp_blocked_only(blocked).await;
-        let ws_origin = origin.replacen("http://", "ws://", 1);
+        let allowed: Vec<String> = origins
+            .iter()
+            .flat_map(|origin| {
+                [
+                    format!("{origin}/"),
+                    format!("{}/", origin.replacen("http://", "ws://", 1)),
+                ]
+            })
+            .collect();
         let foreign: Vec<String> = self
             .requests
             .lock()
             .expect("lock")
             .iter()
             .filter(|url| {
-                !(url.starts_with(&format!("{origin}/"))
-                    || url.starts_with(&format!("{ws_origin}/"))
+                !(allowed.iter().any(|prefix| url.starts_with(prefix))
                     || url.starts_with("data:")
                     || url.starts_with("blob:")
                     || url.as_str() == "about:blank"

@@ -7,7 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod commonmark;
+mod first_screen;
 mod harness;
+mod widget;
 
 use std::sync::Arc;
 use std::time::Duration;
