@@ -6,6 +6,7 @@
 //! translated at the boundary. Connection URLs are shown only with their passwords redacted.
 //! This crate depends on `domain` and `migration`, never on the API or server crates.
 
+mod archive;
 mod connect;
 mod convert;
 mod entity;

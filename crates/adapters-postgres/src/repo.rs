@@ -253,7 +253,7 @@ impl SeaOrmRepo {
         (size as usize).saturating_sub(idle)
     }
 
-    fn timestamp(&self, t: time::OffsetDateTime) -> Result<Value, RepoError> {
+    pub(crate) fn timestamp(&self, t: time::OffsetDateTime) -> Result<Value, RepoError> {
         timestamp_value(self.db.get_database_backend(), t)
     }
 
@@ -288,7 +288,7 @@ impl SeaOrmRepo {
     /// to once per pooled connection (each failed attempt discards one); any other outcome is
     /// final. Only for statements that may run twice: reads, and inserts that ignore a
     /// duplicate or fail on one.
-    async fn on_live_connection<T, F, Fut>(&self, statement: F) -> Result<T, DbErr>
+    pub(crate) async fn on_live_connection<T, F, Fut>(&self, statement: F) -> Result<T, DbErr>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, DbErr>>,

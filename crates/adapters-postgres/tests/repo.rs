@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use adapters_postgres::{ConnectError, ConnectOptions, SeaOrmRepo};
 use domain::{
-    AnswerMetadata, Conversation, FinishReason, Message, RepoError, RepoPort, Role, SessionId,
-    Usage,
+    AnswerMetadata, ArchivePort, Conversation, ConversationCursor, FinishReason, Message,
+    RepoError, RepoPort, Role, SessionId, Usage,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
@@ -222,6 +222,8 @@ on_both_backends!(
     unknown_role_in_storage_is_corrupt,
     role_check_rejects_unknown_roles,
     closed_pool_is_unavailable,
+    conversations_are_listed_newest_first_with_their_questions,
+    keyset_pages_return_each_conversation_exactly_once,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -721,6 +723,117 @@ async fn deleting_an_unknown_session_returns_false(ctx: Ctx) {
             .delete_conversation(&SessionId::generate())
             .await
             .unwrap()
+    );
+}
+
+async fn conversations_are_listed_newest_first_with_their_questions(ctx: Ctx) {
+    let start = OffsetDateTime::now_utc() - Duration::from_secs(3600);
+    let mut ids = Vec::new();
+    for (minute, questions) in [(1_u64, 2_usize), (3, 0), (2, 1)] {
+        let mut conversation = Conversation::new(SessionId::generate());
+        conversation.created_at = start;
+        // Its messages move it on; one without any stays where it was made.
+        conversation.updated_at = if questions == 0 {
+            start + Duration::from_secs(minute * 60)
+        } else {
+            start
+        };
+        ctx.repo.create_conversation(&conversation).await.unwrap();
+        for n in 0..questions {
+            let mut question = Message::new(
+                conversation.id,
+                Role::User,
+                format!("question {n} of {minute}"),
+            );
+            question.created_at = start + Duration::from_secs(minute * 60 + n as u64);
+            let mut answer = Message::new(conversation.id, Role::Assistant, "an answer".into());
+            answer.created_at = question.created_at + Duration::from_millis(500);
+            ctx.repo.append_message(&question).await.unwrap();
+            ctx.repo.append_message(&answer).await.unwrap();
+        }
+        ids.push((minute, conversation));
+    }
+
+    let listed = ctx.repo.list_conversations(None, 10).await.unwrap();
+    let order: Vec<Uuid> = listed.iter().map(|c| c.id).collect();
+    let by_minute = |m: u64| ids.iter().find(|(minute, _)| *minute == m).unwrap().1.id;
+    assert_eq!(order, [by_minute(3), by_minute(2), by_minute(1)]);
+    let counts: Vec<u32> = listed.iter().map(|c| c.questions).collect();
+    assert_eq!(counts, [0, 1, 2]);
+    assert_eq!(listed[0].first_question, None);
+    assert_eq!(listed[2].first_question.as_deref(), Some("question 0 of 1"));
+    assert_eq!(listed[2].created_at, stored(start));
+    assert_eq!(listed[2].session_id, ids[0].1.session_id);
+
+    // A page of one, then the rest after it.
+    let first = ctx.repo.list_conversations(None, 1).await.unwrap();
+    let rest = ctx
+        .repo
+        .list_conversations(Some(first[0].cursor()), 10)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+    assert_eq!(rest[0].id, by_minute(2));
+}
+
+async fn keyset_pages_return_each_conversation_exactly_once(ctx: Ctx) {
+    // 1,000 conversations, ten at each instant: ties are broken by id.
+    let start = OffsetDateTime::now_utc() - Duration::from_secs(86_400);
+    let conversations: Vec<Conversation> = (0..1_000_u64)
+        .map(|i| {
+            let mut c = Conversation::new(SessionId::generate());
+            c.created_at = start + Duration::from_secs(i / 10);
+            c.updated_at = c.created_at;
+            c
+        })
+        .collect();
+    for chunk in conversations.chunks(100) {
+        let writes = chunk.iter().map(|c| ctx.repo.create_conversation(c));
+        for result in futures::future::join_all(writes).await {
+            result.unwrap();
+        }
+    }
+
+    let mut seen = std::collections::HashMap::new();
+    let mut after: Option<ConversationCursor> = None;
+    let mut pages = 0;
+    loop {
+        let page = ctx.repo.list_conversations(after, 37).await.unwrap();
+        pages += 1;
+        if pages == 3 {
+            // Meanwhile a new conversation begins (newer than every page read so far) and one
+            // not yet reached is erased: neither repeats nor hides any other.
+            ctx.repo
+                .create_conversation(&Conversation::new(SessionId::generate()))
+                .await
+                .unwrap();
+            assert!(
+                ctx.repo
+                    .delete_conversation(&conversations[0].session_id)
+                    .await
+                    .unwrap()
+            );
+        }
+        for summary in &page {
+            *seen.entry(summary.id).or_insert(0) += 1;
+        }
+        match page.last() {
+            Some(last) if page.len() == 37 => after = Some(last.cursor()),
+            _ => break,
+        }
+    }
+    assert_eq!(pages, 1_000 / 37 + 1);
+    assert!(
+        seen.values().all(|&n| n == 1),
+        "a conversation was listed twice"
+    );
+    for conversation in &conversations[1..] {
+        assert_eq!(seen.get(&conversation.id), Some(&1), "{}", conversation.id);
+    }
+    assert_eq!(
+        seen.len(),
+        999,
+        "the erased one is gone, the new one was not reached"
     );
 }
 

@@ -5,6 +5,7 @@
 //! adapters depend on it, never the other way round.
 
 pub mod answers;
+pub mod archive;
 mod history_cache;
 pub mod model;
 pub mod ports;
@@ -17,6 +18,7 @@ pub use answers::{
     AnswerFeed, AnswerHub, AnswerOutcome, AnswerPublisher, Answering, FeedEvent, HubError,
     HubSettings, MemoryHub,
 };
+pub use archive::{ArchivePort, ConversationCursor, ConversationSummary};
 pub use model::{
     AnswerMetadata, Conversation, FinishReason, Message, Question, QuestionError, Role, SessionId,
     SessionIdError, SessionTag, Usage,
