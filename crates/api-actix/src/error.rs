@@ -41,6 +41,8 @@ pub enum Missing {
     DeletedBeforeQuestion,
     /// The socket's conversation was deleted while the answer was being written.
     DeletedDuringAnswer,
+    /// A route that is not served here (the owner's area while it is off).
+    Route,
 }
 
 /// A failure at the edge; its `Display` is what the client reads.
@@ -70,6 +72,12 @@ pub enum ApiError {
     Storage(StorageFailure),
     #[error("{}", missing_message(*.0))]
     NotFound(Missing),
+    /// The owner's area without the token (or with a wrong one, or an expired sign-in).
+    #[error("sign in with the owner's token first")]
+    Unauthorized,
+    /// A request of the owner's area made by a page of another site.
+    #[error("this request must come from this site's own pages")]
+    Forbidden,
     #[error("Something went wrong. Please try again. (Request {request_id}.)")]
     Internal { request_id: Uuid },
     #[error(
@@ -126,6 +134,7 @@ fn missing_message(missing: Missing) -> &'static str {
             "This conversation was deleted while the answer above was being written, so the \
              answer was not saved."
         }
+        Missing::Route => "not found",
     }
 }
 
@@ -147,6 +156,8 @@ impl ApiError {
             ApiError::Provider { .. } => ErrorCode::ApiError,
             ApiError::Storage(_) => ErrorCode::DatabaseError,
             ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Unauthorized => ErrorCode::Unauthorized,
+            ApiError::Forbidden => ErrorCode::Forbidden,
             ApiError::Internal { .. } => ErrorCode::InternalError,
             ApiError::ShuttingDown => ErrorCode::ShuttingDown,
         }
@@ -246,6 +257,8 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Validation(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::Busy => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ProviderRateLimited { .. } | ApiError::Provider { .. } => {
@@ -257,7 +270,18 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthorized) {
+            // RFC 9110: a 401 says how to authenticate.
+            response.insert_header((
+                actix_web::http::header::WWW_AUTHENTICATE,
+                "Bearer realm=\"resume-chat owner\"",
+            ));
+        }
+        if let Some(seconds) = self.retry_after() {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(ErrorBody {
             error: self.to_string(),
             code: self.code(),
         })

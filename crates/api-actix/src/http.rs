@@ -187,12 +187,12 @@ impl From<Message> for MessageView {
 pub(crate) struct SessionMessages {
     /// The session id the conversation is stored under.
     #[schema(format = Uuid)]
-    session_id: String,
+    pub(crate) session_id: String,
     /// Its messages, oldest first.
-    messages: Vec<MessageView>,
+    pub(crate) messages: Vec<MessageView>,
 }
 
-fn parse_session_id(raw: &str) -> Result<SessionId, ApiError> {
+pub(crate) fn parse_session_id(raw: &str) -> Result<SessionId, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::Validation("the session id must be a UUID".into()))
 }
@@ -218,7 +218,16 @@ pub(crate) async fn session_messages(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let session_id = parse_session_id(&path)?;
+    stored_conversation(&state, &path).await
+}
+
+/// The conversation stored under the session id `raw_id`, as JSON (also the owner's
+/// transcript).
+pub(crate) async fn stored_conversation(
+    state: &AppState,
+    raw_id: &str,
+) -> Result<HttpResponse, ApiError> {
+    let session_id = parse_session_id(raw_id)?;
     let messages = state
         .chat
         .messages(&session_id)
@@ -248,14 +257,24 @@ pub(crate) async fn delete_session(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let session_id = parse_session_id(&path)?;
+    erase_conversation(&state, &path)
+        .await
+        .map(|_| HttpResponse::NoContent().finish())
+}
+
+/// Erases the conversation stored under the session id `raw_id`; returns that id.
+pub(crate) async fn erase_conversation(
+    state: &AppState,
+    raw_id: &str,
+) -> Result<SessionId, ApiError> {
+    let session_id = parse_session_id(raw_id)?;
     if state
         .chat
         .erase(&session_id)
         .await
         .map_err(ApiError::from)?
     {
-        Ok(HttpResponse::NoContent().finish())
+        Ok(session_id)
     } else {
         Err(ApiError::NotFound(Missing::Session))
     }

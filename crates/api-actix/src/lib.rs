@@ -4,6 +4,7 @@
 //! This crate speaks to the outside only through `domain` types and the [`ChatService`]; it must
 //! not depend on storage or model adapters (the `server` binary wires those in).
 
+mod admin;
 mod error;
 mod http;
 pub mod limits;
@@ -17,10 +18,13 @@ pub mod ws;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::web::{Data, JsonConfig, PathConfig, PayloadConfig, ServiceConfig, resource};
+use actix_web::web::{
+    Data, FormConfig, JsonConfig, PathConfig, PayloadConfig, QueryConfig, ServiceConfig, resource,
+};
 use domain::ChatService;
 use tokio_util::sync::CancellationToken;
 
+pub use admin::{AccessError, MIN_TOKEN_CHARS, OwnerAccess, OwnerArea};
 pub use error::ApiError;
 pub use limits::{LimitSettings, Limits};
 pub use prometheus::MetricsRender;
@@ -105,6 +109,8 @@ pub struct AppState {
     /// The chat page's Content-Security-Policy: its `frame-ancestors` are the sites that may
     /// embed it (`FRAME_ANCESTORS`).
     pub page_csp: String,
+    /// The owner's area (`/admin`, `/api/admin/…`), when `ADMIN_TOKEN` is set.
+    pub owner: Option<OwnerArea>,
 }
 
 /// A resource that answers GET, and HEAD with the same status and headers and no body
@@ -127,6 +133,11 @@ where
 /// Registers every route of the service.
 pub fn configure(state: AppState) -> impl FnOnce(&mut ServiceConfig) {
     move |cfg| {
+        // Without `ADMIN_TOKEN` the owner's routes are not registered at all: a bare 404, as for
+        // any path that does not exist.
+        if state.owner.is_some() {
+            cfg.configure(admin::routes);
+        }
         cfg.app_data(Data::new(state))
             .app_data(
                 JsonConfig::default()
@@ -137,6 +148,15 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut ServiceConfig) {
             .app_data(PayloadConfig::new(64 * 1024))
             .app_data(
                 PathConfig::default()
+                    .error_handler(|err, _| ApiError::Validation(err.to_string()).into()),
+            )
+            .app_data(
+                QueryConfig::default()
+                    .error_handler(|err, _| ApiError::Validation(err.to_string()).into()),
+            )
+            .app_data(
+                FormConfig::default()
+                    .limit(16 * 1024)
                     .error_handler(|err, _| ApiError::Validation(err.to_string()).into()),
             )
             .service(resource("/ws").get(ws::connect))

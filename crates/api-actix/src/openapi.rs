@@ -6,12 +6,13 @@
 //! document.
 
 use actix_web::{HttpRequest, HttpResponse, web as actix};
-use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use crate::protocol::{
     AnsweringFrame, ClientFrame, ErrorBody, ErrorCode, FinishReason, ServerFrame, Usage, WireRole,
 };
-use crate::{http, web};
+use crate::{admin, http, web};
 
 pub(crate) fn routes(cfg: &mut actix::ServiceConfig) {
     cfg.service(crate::get_or_head("/openapi.json", serve));
@@ -40,6 +41,13 @@ pub(crate) fn routes(cfg: &mut actix::ServiceConfig) {
         web::swagger_ui,
         web::redoc,
         web::websocket_docs,
+        admin::page,
+        admin::sign_in,
+        admin::sign_out,
+        admin::list_conversations,
+        admin::transcript,
+        admin::delete_conversation,
+        admin::export::export,
     ),
     components(schemas(
         http::ResumeInfo<'_>,
@@ -55,7 +63,12 @@ pub(crate) fn routes(cfg: &mut actix::ServiceConfig) {
         AnsweringFrame,
         FinishReason,
         Usage,
+        admin::ConversationPage,
+        admin::ConversationView,
+        admin::SignIn,
+        admin::export::ExportFormat,
     )),
+    modifiers(&OwnerSecurity),
     tags(
         (name = "chat", description = "The real-time chat: a WebSocket of JSON frames. \
             The full protocol: [/docs/websocket](/docs/websocket)."),
@@ -63,9 +76,38 @@ pub(crate) fn routes(cfg: &mut actix::ServiceConfig) {
         (name = "conversations", description = "Stored conversations, by session id."),
         (name = "service", description = "Health and readiness, for orchestrators."),
         (name = "pages", description = "The chat page and this documentation."),
+        (name = "owner", description = "The resume owner's area: what visitors asked. Only \
+            when `ADMIN_TOKEN` is set (404 otherwise); the token as a bearer header, or the \
+            session cookie `/admin/sign-in` sets."),
     ),
 )]
 pub struct ApiDoc;
+
+/// How the owner's routes are entered: the token as a bearer header, or the signed session
+/// cookie of the sign-in form.
+struct OwnerSecurity;
+
+impl Modify for OwnerSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "owner_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("`ADMIN_TOKEN`"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "owner_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "resume_chat_owner",
+                "Set by `POST /admin/sign-in`; signed, expires after 12 hours",
+            ))),
+        );
+    }
+}
 
 /// This API description (OpenAPI 3.1).
 #[utoipa::path(
@@ -271,7 +313,9 @@ mod tests {
             | Real::DatabaseError
             | Real::InternalError
             | Real::NotFound
-            | Real::ShuttingDown => code,
+            | Real::ShuttingDown
+            | Real::Unauthorized
+            | Real::Forbidden => code,
         };
         let real: BTreeSet<String> = [
             Real::ValidationError,
@@ -283,6 +327,8 @@ mod tests {
             Real::InternalError,
             Real::NotFound,
             Real::ShuttingDown,
+            Real::Unauthorized,
+            Real::Forbidden,
         ]
         .into_iter()
         .map(|code| serde_json::to_value(all(code)).unwrap())

@@ -23,6 +23,8 @@ use utoipa::ToSchema;
 ///   deleted meanwhile (a `system` frame with the new conversation's id follows).
 /// - `SHUTTING_DOWN`: (WebSocket only) the server is restarting; the answer in flight was
 ///   stopped and saved as it stood, and the socket closes with 1001. Reconnect shortly.
+/// - `UNAUTHORIZED`: (HTTP, owner's area only) no token, a wrong one, or an expired sign-in.
+/// - `FORBIDDEN`: (HTTP, owner's area only) a change asked by a page of another site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
@@ -35,6 +37,8 @@ pub enum ErrorCode {
     InternalError,
     NotFound,
     ShuttingDown,
+    Unauthorized,
+    Forbidden,
 }
 
 impl ErrorCode {
@@ -50,6 +54,8 @@ impl ErrorCode {
             ErrorCode::InternalError => "INTERNAL_ERROR",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::ShuttingDown => "SHUTTING_DOWN",
+            ErrorCode::Unauthorized => "UNAUTHORIZED",
+            ErrorCode::Forbidden => "FORBIDDEN",
         }
     }
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use adapters_openrouter::OpenRouterConfig;
 use adapters_postgres::{ConnectOptions, redact_url};
-use api_actix::{FramingSettings, LimitSettings, WsSettings};
+use api_actix::{FramingSettings, LimitSettings, OwnerAccess, WsSettings};
 use config::{Config, Environment, File, FileFormat, Map, Value, ValueKind};
 use config_values::{Bounded, Seconds};
 use domain::{ChatSettings, HubSettings};
@@ -51,6 +51,42 @@ pub struct Settings {
     pub limits: LimitSettings,
     /// The sites that may embed the chat page in a frame (`FRAME_ANCESTORS`).
     pub framing: FramingSettings,
+    /// The owner's area (`ADMIN_TOKEN`).
+    pub owner: OwnerSettings,
+}
+
+/// `ADMIN_TOKEN`: the secret that opens the owner's area; unset or blank, there is none.
+#[derive(Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct OwnerSettings {
+    admin_token: Option<SecretString>,
+}
+
+impl fmt::Debug for OwnerSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnerSettings")
+            .field("admin_token", &self.token().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+impl OwnerSettings {
+    /// The token, when one is set and not blank.
+    pub fn token(&self) -> Option<&SecretString> {
+        self.admin_token
+            .as_ref()
+            .filter(|t| !t.expose_secret().trim().is_empty())
+    }
+
+    /// A token too short to be a secret stops the start.
+    fn check(&self) -> Result<(), String> {
+        match self.token() {
+            Some(token) => OwnerAccess::new(token.clone())
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Where the server listens, what it answers about, how it stops.
@@ -332,14 +368,19 @@ impl Settings {
         let socket = section::<WsSettings>(&table, &mut problems);
         let limits = section::<LimitSettings>(&table, &mut problems);
         let framing = section::<FramingSettings>(&table, &mut problems);
+        let owner = section::<OwnerSettings>(&table, &mut problems);
         if let Some(Err(problem)) = chat.as_ref().map(|c| c.budget.check()) {
             problems.push(problem);
         }
         if let Some(Err(problem)) = framing.as_ref().map(FramingSettings::check) {
             problems.push(problem);
         }
+        if let Some(Err(problem)) = owner.as_ref().map(OwnerSettings::check) {
+            problems.push(problem);
+        }
         match (
             server, log, database, storage, model, chat, answers, sharing, socket, limits, framing,
+            owner,
         ) {
             (
                 Some(server),
@@ -353,6 +394,7 @@ impl Settings {
                 Some(socket),
                 Some(limits),
                 Some(framing),
+                Some(owner),
             ) if problems.is_empty() => Ok(Self {
                 server,
                 log,
@@ -365,6 +407,7 @@ impl Settings {
                 socket,
                 limits,
                 framing,
+                owner,
             }),
             _ => Err(ConfigError::Invalid(problems)),
         }
@@ -438,7 +481,7 @@ impl fmt::Display for Summary<'_> {
         let s = self.0;
         write!(
             f,
-            "listen={}:{} database={} in_flight={} resume={} answers={}",
+            "listen={}:{} database={} in_flight={} resume={} answers={} owner_area={}",
             s.server.host,
             s.server.port,
             s.database_url.redacted(),
@@ -451,7 +494,12 @@ impl fmt::Display for Summary<'_> {
                 format!("{} via {}", s.model.model, redact_url(&s.model.base_url))
             } else {
                 "offline answerer".to_owned()
-            }
+            },
+            if s.owner.token().is_some() {
+                "on"
+            } else {
+                "off"
+            },
         )
     }
 }
@@ -514,6 +562,22 @@ mod tests {
     fn blank_api_key_means_offline() {
         let s = Settings::from_sources(None, env(&[("OPENROUTER_API_KEY", "  ")])).unwrap();
         assert!(s.api_key().is_none());
+    }
+
+    #[test]
+    fn the_owner_area_needs_a_long_token_and_hides_it() {
+        let off = Settings::from_sources(None, env(&[("ADMIN_TOKEN", " ")])).unwrap();
+        assert!(off.owner.token().is_none());
+        let short = Settings::from_sources(None, env(&[("ADMIN_TOKEN", "short-secret")]));
+        let message = short.unwrap_err().to_string();
+        assert!(message.contains("ADMIN_TOKEN"), "{message}");
+        assert!(message.contains("at least 32"), "{message}");
+        assert!(!message.contains("short-secret"), "{message}");
+        let token = "0123456789abcdef0123456789abcdef";
+        let on = Settings::from_sources(None, env(&[("ADMIN_TOKEN", token)])).unwrap();
+        assert_eq!(on.owner.token().unwrap().expose_secret(), token);
+        assert!(!format!("{on:?}").contains(token));
+        assert!(Summary(&on).to_string().contains("owner_area=on"));
     }
 
     #[test]
@@ -684,6 +748,7 @@ mod tests {
             field_names::<WsSettings>(),
             field_names::<LimitSettings>(),
             field_names::<FramingSettings>(),
+            field_names::<OwnerSettings>(),
         ]
         .concat()
         .iter()

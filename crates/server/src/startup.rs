@@ -11,8 +11,8 @@ use adapters_openrouter::{OpenRouterConfig, OpenRouterLlm};
 use adapters_postgres::SeaOrmRepo;
 use adapters_redis::RedisHub;
 use adapters_tiktoken::TiktokenCounter;
-use api_actix::{AppState, Limits, MetricsRender};
-use domain::{AnswerHub, ChatService, LlmPort, MemoryHub, RepoPort};
+use api_actix::{AppState, Limits, MetricsRender, OwnerAccess, OwnerArea};
+use domain::{AnswerHub, ArchivePort, ChatService, LlmPort, MemoryHub, RepoPort};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use tracing_actix_web::TracingLogger;
@@ -116,6 +116,7 @@ impl Application {
         });
         let limits = Limits::new(settings.limits.clone());
 
+        let archive = repo.clone();
         let chat = ChatService::new(
             Arc::new(MeteredRepo::new(repo)) as Arc<dyn RepoPort>,
             llm,
@@ -138,6 +139,16 @@ impl Application {
                 ))
             })?
         };
+        let owner = match settings.owner.token() {
+            Some(token) => Some(OwnerArea {
+                access: Arc::new(
+                    OwnerAccess::new(token.clone())
+                        .map_err(|e| StartError::Config(e.to_string()))?,
+                ),
+                archive: Arc::new(archive) as Arc<dyn ArchivePort>,
+            }),
+            None => None,
+        };
         let state = AppState {
             chat: chat.clone(),
             ws: settings.socket,
@@ -147,6 +158,7 @@ impl Application {
             limits,
             metrics,
             page_csp: settings.framing.page_csp(),
+            owner,
         };
 
         let address = format!("{}:{}", settings.server.host, settings.server.port);

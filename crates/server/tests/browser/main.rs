@@ -9,6 +9,7 @@
 mod commonmark;
 mod first_screen;
 mod harness;
+mod owner;
 mod widget;
 
 use std::sync::Arc;
