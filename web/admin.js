@@ -9,7 +9,7 @@ import { renderMarkdown } from "/static/markdown.js";
 const PAGE = 50;
 const $ = (id) => document.getElementById(id);
 
-const state = { next: null, open: null, loading: false };
+const state = { next: null, open: null, loading: false, search: "" };
 
 function show(signedIn) {
   $("sign-in").hidden = signedIn;
@@ -45,6 +45,7 @@ async function loadPage() {
   state.loading = true;
   const params = new URLSearchParams({ limit: String(PAGE) });
   if (state.next) params.set("after", state.next);
+  if (state.search) params.set("q", state.search);
   let response;
   try {
     response = await fetch(`/api/admin/conversations?${params}`, { headers: { Accept: "application/json" } });
@@ -68,7 +69,20 @@ async function loadPage() {
   for (const conversation of conversations) $("rows").append(row(conversation));
   state.next = typeof page.next === "string" ? page.next : null;
   $("more").hidden = !state.next;
-  $("empty").hidden = $("rows").childElementCount > 0;
+  const empty = $("rows").childElementCount === 0;
+  $("empty").hidden = !empty;
+  $("empty").textContent = state.search ? "No conversation has all of these words." : "No conversations yet.";
+}
+
+/** Starts the list again, for the words in the search box (or all conversations). */
+function search(event) {
+  event.preventDefault();
+  state.search = $("q").value.trim();
+  state.next = null;
+  $("rows").replaceChildren();
+  $("transcript").hidden = true;
+  say(state.search ? `Conversations with “${state.search}”` : "");
+  loadPage();
 }
 
 function row(conversation) {
@@ -183,6 +197,7 @@ async function deleteOpen() {
 // Wiring
 
 $("more").addEventListener("click", loadPage);
+$("search").addEventListener("submit", search);
 $("delete").addEventListener("click", () => {
   $("delete").hidden = true;
   $("delete-confirm").hidden = false;

@@ -1,7 +1,7 @@
 //! The owner's reading of storage ([`ArchivePort`]): conversations newest first, a page at a time.
 
 use async_trait::async_trait;
-use domain::{ArchivePort, ConversationCursor, ConversationSummary, RepoError, SessionId};
+use domain::{ArchivePort, ConversationQuery, ConversationSummary, RepoError, SessionId};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -13,27 +13,79 @@ use crate::repo::SeaOrmRepo;
 /// (conversation_id, created_at, id) index of messages. Keyset pagination: the page after a
 /// cursor is the rows strictly below it in (updated_at, id) order, so no row is read twice or
 /// skipped when others are stored or erased between pages.
-fn list_sql(placeholder: impl Fn(usize) -> String, with_cursor: bool) -> String {
-    let after = if with_cursor {
-        format!(
-            "WHERE c.updated_at < {t} OR (c.updated_at = {t} AND c.id < {id}) ",
-            t = placeholder(1),
-            id = placeholder(2)
-        )
-    } else {
-        String::new()
+///
+/// A search keeps the conversations with a message holding every word: whole words through the
+/// full-text index on PostgreSQL (`simple` configuration), parts of words with `LIKE` on SQLite.
+fn list_statement(
+    backend: DbBackend,
+    query: &ConversationQuery,
+    cursor: Option<Value>,
+) -> Statement {
+    let mut values: Vec<Value> = Vec::new();
+    let mut bind = |value: Value| {
+        values.push(value);
+        match backend {
+            DbBackend::Postgres => format!("${}", values.len()),
+            _ => format!("?{}", values.len()),
+        }
     };
-    let limit = placeholder(if with_cursor { 3 } else { 1 });
-    format!(
+    let mut conditions = Vec::new();
+    if let (Some(at), Some(after)) = (cursor, query.after) {
+        let at = bind(at);
+        let id = bind(after.id.into());
+        conditions.push(format!(
+            "(c.updated_at < {at} OR (c.updated_at = {at} AND c.id < {id}))"
+        ));
+    }
+    if !query.words.is_empty() {
+        let matches = match backend {
+            DbBackend::Postgres => {
+                let words = bind(query.words.join(" ").into());
+                format!("to_tsvector('simple', m.content) @@ plainto_tsquery('simple', {words})")
+            }
+            _ => query
+                .words
+                .iter()
+                .map(|word| {
+                    let pattern = bind(format!("%{}%", escape_like(word)).into());
+                    format!("m.content LIKE {pattern} ESCAPE '\\'")
+                })
+                .collect::<Vec<_>>()
+                .join(" AND "),
+        };
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND {matches})"
+        ));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {} ", conditions.join(" AND "))
+    };
+    let limit = bind(i64::from(query.limit).into());
+    let sql = format!(
         "SELECT c.id, c.session_id, c.created_at, c.updated_at, \
            (SELECT COUNT(*) FROM messages m \
               WHERE m.conversation_id = c.id AND m.role = 'user') AS questions, \
            (SELECT m.content FROM messages m \
               WHERE m.conversation_id = c.id AND m.role = 'user' \
               ORDER BY m.created_at, m.id LIMIT 1) AS first_question \
-         FROM conversations c {after}\
+         FROM conversations c {filter}\
          ORDER BY c.updated_at DESC, c.id DESC LIMIT {limit}"
-    )
+    );
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `word` with LIKE's wildcards (and the escape character itself) taken literally.
+fn escape_like(word: &str) -> String {
+    let mut escaped = String::with_capacity(word.len());
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 fn summary_from_row(row: &QueryResult) -> Result<ConversationSummary, RepoError> {
@@ -63,22 +115,14 @@ fn summary_from_row(row: &QueryResult) -> Result<ConversationSummary, RepoError>
 impl ArchivePort for SeaOrmRepo {
     async fn list_conversations(
         &self,
-        after: Option<ConversationCursor>,
-        limit: u32,
+        query: &ConversationQuery,
     ) -> Result<Vec<ConversationSummary>, RepoError> {
         let backend = self.connection().get_database_backend();
-        let placeholder = |n: usize| match backend {
-            DbBackend::Postgres => format!("${n}"),
-            _ => format!("?{n}"),
+        let cursor = match query.after {
+            Some(after) => Some(self.timestamp(after.updated_at)?),
+            None => None,
         };
-        let mut values: Vec<Value> = Vec::with_capacity(3);
-        if let Some(cursor) = after {
-            values.push(self.timestamp(cursor.updated_at)?);
-            values.push(cursor.id.into());
-        }
-        values.push(i64::from(limit).into());
-        let statement =
-            Statement::from_sql_and_values(backend, list_sql(placeholder, after.is_some()), values);
+        let statement = list_statement(backend, query, cursor);
         let rows = self
             .on_live_connection(|| self.connection().query_all_raw(statement.clone()))
             .await

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use adapters_postgres::{ConnectError, ConnectOptions, SeaOrmRepo};
 use domain::{
-    AnswerMetadata, ArchivePort, Conversation, ConversationCursor, FinishReason, Message,
-    RepoError, RepoPort, Role, SessionId, Usage,
+    AnswerMetadata, ArchivePort, Conversation, ConversationCursor, ConversationQuery, FinishReason,
+    Message, RepoError, RepoPort, Role, SessionId, Usage,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
@@ -224,6 +224,7 @@ on_both_backends!(
     closed_pool_is_unavailable,
     conversations_are_listed_newest_first_with_their_questions,
     keyset_pages_return_each_conversation_exactly_once,
+    search_finds_the_conversations_with_every_word,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -754,7 +755,11 @@ async fn conversations_are_listed_newest_first_with_their_questions(ctx: Ctx) {
         ids.push((minute, conversation));
     }
 
-    let listed = ctx.repo.list_conversations(None, 10).await.unwrap();
+    let listed = ctx
+        .repo
+        .list_conversations(&ConversationQuery::newest(10))
+        .await
+        .unwrap();
     let order: Vec<Uuid> = listed.iter().map(|c| c.id).collect();
     let by_minute = |m: u64| ids.iter().find(|(minute, _)| *minute == m).unwrap().1.id;
     assert_eq!(order, [by_minute(3), by_minute(2), by_minute(1)]);
@@ -766,10 +771,14 @@ async fn conversations_are_listed_newest_first_with_their_questions(ctx: Ctx) {
     assert_eq!(listed[2].session_id, ids[0].1.session_id);
 
     // A page of one, then the rest after it.
-    let first = ctx.repo.list_conversations(None, 1).await.unwrap();
+    let first = ctx
+        .repo
+        .list_conversations(&ConversationQuery::newest(1))
+        .await
+        .unwrap();
     let rest = ctx
         .repo
-        .list_conversations(Some(first[0].cursor()), 10)
+        .list_conversations(&ConversationQuery::newest(10).after(Some(first[0].cursor())))
         .await
         .unwrap();
     assert_eq!(rest.len(), 2);
@@ -798,7 +807,11 @@ async fn keyset_pages_return_each_conversation_exactly_once(ctx: Ctx) {
     let mut after: Option<ConversationCursor> = None;
     let mut pages = 0;
     loop {
-        let page = ctx.repo.list_conversations(after, 37).await.unwrap();
+        let page = ctx
+            .repo
+            .list_conversations(&ConversationQuery::newest(37).after(after))
+            .await
+            .unwrap();
         pages += 1;
         if pages == 3 {
             // Meanwhile a new conversation begins (newer than every page read so far) and one
@@ -835,6 +848,52 @@ async fn keyset_pages_return_each_conversation_exactly_once(ctx: Ctx) {
         999,
         "the erased one is gone, the new one was not reached"
     );
+}
+
+async fn search_finds_the_conversations_with_every_word(ctx: Ctx) {
+    let mut sessions = Vec::new();
+    for question in [
+        "Does Maya know Kubernetes?",
+        "Which languages does Maya speak?",
+        "Has she run Kubernetes in production, with PostgreSQL?",
+        "What is 100% of her time spent on? (snake_case)",
+    ] {
+        let conversation = new_conversation(&ctx.repo).await;
+        let message = Message::new(conversation.id, Role::User, question.into());
+        ctx.repo.append_message(&message).await.unwrap();
+        sessions.push(conversation.session_id);
+    }
+    let found = |text: &'static str| {
+        let repo = ctx.repo.clone();
+        async move {
+            let mut ids: Vec<SessionId> = repo
+                .list_conversations(&ConversationQuery::newest(50).searching(text))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.session_id)
+                .collect();
+            ids.sort_by_key(ToString::to_string);
+            ids
+        }
+    };
+    let sorted = |mut ids: Vec<SessionId>| {
+        ids.sort_by_key(ToString::to_string);
+        ids
+    };
+    // Any case; every word must be in one message.
+    assert_eq!(
+        found("kubernetes").await,
+        sorted(vec![sessions[0], sessions[2]])
+    );
+    assert_eq!(found("KUBERNETES postgresql").await, vec![sessions[2]]);
+    assert_eq!(found("languages").await, vec![sessions[1]]);
+    assert!(found("python").await.is_empty());
+    // LIKE's wildcards are only characters.
+    assert!(found("_").await.iter().all(|s| *s == sessions[3]));
+    assert!(found("%").await.iter().all(|s| *s == sessions[3]));
+    // No words: everything.
+    assert_eq!(found("  ").await.len(), 4);
 }
 
 async fn ping_answers(ctx: Ctx) {

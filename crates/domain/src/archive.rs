@@ -58,16 +58,59 @@ impl ConversationSummary {
     }
 }
 
+/// Which conversations a page holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationQuery {
+    /// Strictly after this one, in the list's order; `None` for the newest.
+    pub after: Option<ConversationCursor>,
+    /// At most this many.
+    pub limit: u32,
+    /// Only conversations with a message holding every one of these words.
+    pub words: Vec<String>,
+}
+
+impl ConversationQuery {
+    /// The most words a search keeps, and the longest word.
+    pub const MAX_WORDS: usize = 8;
+    pub const MAX_WORD_CHARS: usize = 64;
+
+    /// The newest `limit` conversations.
+    pub fn newest(limit: u32) -> Self {
+        Self {
+            after: None,
+            limit,
+            words: Vec::new(),
+        }
+    }
+
+    /// Searches for the words of `text` (split at whitespace; the first
+    /// [`Self::MAX_WORDS`], each cut to [`Self::MAX_WORD_CHARS`] characters).
+    #[must_use]
+    pub fn searching(mut self, text: &str) -> Self {
+        self.words = text
+            .split_whitespace()
+            .take(Self::MAX_WORDS)
+            .map(|word| word.chars().take(Self::MAX_WORD_CHARS).collect())
+            .collect();
+        self
+    }
+
+    #[must_use]
+    pub fn after(mut self, cursor: Option<ConversationCursor>) -> Self {
+        self.after = cursor;
+        self
+    }
+}
+
 /// The owner's reading of storage.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ArchivePort: Send + Sync + 'static {
-    /// Up to `limit` conversations, most recently updated first (then by id, descending),
-    /// strictly after `after` when it is given.
+    /// The conversations `query` asks for, most recently updated first (then by id,
+    /// descending).
     async fn list_conversations(
         &self,
-        after: Option<ConversationCursor>,
-        limit: u32,
+        query: &ConversationQuery,
     ) -> Result<Vec<ConversationSummary>, RepoError>;
 }
 
@@ -85,6 +128,25 @@ mod tests {
             id: Uuid::now_v7(),
         };
         assert_eq!(ConversationCursor::parse(&cursor.to_token()), Some(cursor));
+    }
+
+    #[test]
+    fn a_search_keeps_a_bounded_number_of_words() {
+        let query = ConversationQuery::newest(10).searching("  rust   kubernetes\tpostgres ");
+        assert_eq!(query.words, ["rust", "kubernetes", "postgres"]);
+        let long = ConversationQuery::newest(10).searching(&"word ".repeat(20));
+        assert_eq!(long.words.len(), ConversationQuery::MAX_WORDS);
+        let huge = ConversationQuery::newest(10).searching(&"x".repeat(500));
+        assert_eq!(
+            huge.words[0].chars().count(),
+            ConversationQuery::MAX_WORD_CHARS
+        );
+        assert!(
+            ConversationQuery::newest(10)
+                .searching(" ")
+                .words
+                .is_empty()
+        );
     }
 
     #[test]

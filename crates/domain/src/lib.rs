@@ -18,7 +18,7 @@ pub use answers::{
     AnswerFeed, AnswerHub, AnswerOutcome, AnswerPublisher, Answering, FeedEvent, HubError,
     HubSettings, MemoryHub,
 };
-pub use archive::{ArchivePort, ConversationCursor, ConversationSummary};
+pub use archive::{ArchivePort, ConversationCursor, ConversationQuery, ConversationSummary};
 pub use model::{
     AnswerMetadata, Conversation, FinishReason, Message, Question, QuestionError, Role, SessionId,
     SessionIdError, SessionTag, Usage,

@@ -4,7 +4,9 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use domain::{ArchivePort, ChatService, ConversationCursor, ConversationSummary, Message};
+use domain::{
+    ArchivePort, ChatService, ConversationCursor, ConversationQuery, ConversationSummary, Message,
+};
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -159,7 +161,7 @@ async fn next_chunk(mut progress: Progress) -> Result<Option<(web::Bytes, Progre
     progress.started = true;
     let page = progress
         .archive
-        .list_conversations(progress.after, EXPORT_PAGE)
+        .list_conversations(&ConversationQuery::newest(EXPORT_PAGE).after(progress.after))
         .await?;
     for conversation in &page {
         // Erased since the page was read: not part of the export any more.

@@ -15,7 +15,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use domain::{ArchivePort, ConversationCursor, ConversationSummary};
+use domain::{ArchivePort, ConversationCursor, ConversationQuery, ConversationSummary};
 use futures::future::{Ready, ready};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -53,6 +53,8 @@ const ADMIN_CSS: &[u8] = include_bytes!("../../../../web/admin.css");
 /// A page of conversations: the default, and the most one request may ask for.
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;
+/// The longest search, in characters.
+const MAX_SEARCH_CHARS: usize = 200;
 /// The first question as the list shows it, in characters.
 const FIRST_QUESTION_CHARS: usize = 200;
 
@@ -252,6 +254,9 @@ pub(crate) struct ListQuery {
     /// The `next` of the previous page; absent for the newest.
     #[param(pattern = r"^-?[0-9]{1,16}\.[0-9a-f]{32}$")]
     after: Option<String>,
+    /// Only conversations with a message holding each of these words (at most 8 are used).
+    #[param(max_length = 200)]
+    q: Option<String>,
 }
 
 /// One conversation in the owner's list.
@@ -293,7 +298,9 @@ pub(crate) struct ConversationPage {
 }
 
 /// The stored conversations, most recently active first, a page at a time (keyset pagination:
-/// a conversation stored or erased meanwhile never repeats or hides another).
+/// a conversation stored or erased meanwhile never repeats or hides another), optionally only
+/// those with a message holding every word of `q` (whole words on PostgreSQL, parts of words on
+/// SQLite).
 #[utoipa::path(
     get,
     path = "/api/admin/conversations",
@@ -302,7 +309,7 @@ pub(crate) struct ConversationPage {
     security(("owner_token" = []), ("owner_session" = [])),
     responses(
         (status = 200, description = "A page of conversations", body = ConversationPage),
-        (status = 400, description = "A bad `limit` or `after` (`VALIDATION_ERROR`)", body = ErrorBody),
+        (status = 400, description = "A bad `limit`, `after` or `q` (`VALIDATION_ERROR`)", body = ErrorBody),
         (status = 401, description = "No token, or a wrong one (`UNAUTHORIZED`)", body = ErrorBody),
         (status = 404, description = "The owner's area is off (`ADMIN_TOKEN` unset)"),
         (status = 429, description = "Too many token attempts from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
@@ -326,9 +333,19 @@ pub(crate) async fn list_conversations(
             ApiError::Validation("after must be the `next` of a previous page".into())
         })?),
     };
+    let search = query.q.as_deref().unwrap_or("");
+    if search.chars().count() > MAX_SEARCH_CHARS {
+        return Err(ApiError::Validation(format!(
+            "q must be at most {MAX_SEARCH_CHARS} characters"
+        )));
+    }
     let page = area(&state)?
         .archive
-        .list_conversations(after, limit)
+        .list_conversations(
+            &ConversationQuery::newest(limit)
+                .after(after)
+                .searching(search),
+        )
         .await?;
     let next = (page.len() == limit as usize)
         .then(|| page.last().map(|c| c.cursor().to_token()))

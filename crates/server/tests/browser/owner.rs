@@ -79,9 +79,21 @@ async fn the_owner_signs_in_reads_and_deletes_a_conversation() {
     );
     owner.screenshot("list").await;
 
-    // The older conversation's transcript, then delete it.
+    // A search keeps the conversations with the word.
+    owner.click("#q").await;
+    owner.type_text("languages").await;
+    owner.press("Enter").await;
     owner
-        .click("#rows tr:nth-child(2) .open-conversation")
+        .wait_for(
+            "the search's result",
+            "document.querySelectorAll('#rows tr').length === 1 && document.querySelector('#rows \
+             .open-conversation').textContent === 'Which languages does Maya speak?'",
+        )
+        .await;
+
+    // The found conversation's transcript, then delete it.
+    owner
+        .click("#rows tr:nth-child(1) .open-conversation")
         .await;
     owner
         .wait_for(
@@ -97,7 +109,7 @@ async fn the_owner_signs_in_reads_and_deletes_a_conversation() {
     owner
         .wait_for(
             "the conversation to go",
-            "document.querySelectorAll('#rows tr').length === 1 \
+            "document.querySelectorAll('#rows tr').length === 0 \
              && document.getElementById('transcript').hidden \
              && document.getElementById('status').textContent.includes('deleted')",
         )

@@ -181,8 +181,33 @@ async fn the_owner_area_answers_the_token_only() {
     );
     assert!(rows.next().unwrap().contains(QUESTION), "{csv}");
 
+    // Search by a word of the question.
+    for (q, expected) in [("languages", 1), ("LANGUAGES maya", 1), ("kubernetes", 0)] {
+        let found: Value = http
+            .get(app.url(&format!("/api/admin/conversations?q={q}")))
+            .headers(bearer(TOKEN))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            found["conversations"].as_array().unwrap().len(),
+            expected,
+            "{q}"
+        );
+    }
+
     // Bad paging parameters are refused, not guessed at.
-    for query in ["limit=0", "limit=201", "after=nonsense", "limit=x"] {
+    let long_search = format!("q={}", "a".repeat(201));
+    for query in [
+        "limit=0",
+        "limit=201",
+        "after=nonsense",
+        "limit=x",
+        long_search.as_str(),
+    ] {
         let response = http
             .get(app.url(&format!("/api/admin/conversations?{query}")))
             .headers(bearer(TOKEN))
