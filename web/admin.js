@@ -63,6 +63,7 @@ async function loadPage() {
     say(`The conversations could not be read (${response.status}).`);
     return;
   }
+  if ($("area").hidden) loadUnanswered();
   show(true);
   const page = await response.json();
   const conversations = Array.isArray(page.conversations) ? page.conversations : [];
@@ -104,6 +105,35 @@ function row(conversation) {
   first.append(open);
   tr.append(time, count, first);
   return tr;
+}
+
+/** The questions the resume did not answer, grouped by wording. */
+async function loadUnanswered() {
+  let response;
+  try {
+    response = await fetch("/api/admin/unanswered", { headers: { Accept: "application/json" } });
+  } catch {
+    return;
+  }
+  if (!response.ok) return;
+  const body = await response.json();
+  const groups = Array.isArray(body.questions) ? body.questions : [];
+  const items = groups.map((group) => {
+    const li = document.createElement("li");
+    const text = document.createElement("span");
+    text.textContent = String(group.question ?? "");
+    li.append(text);
+    if (group.count > 1) {
+      const count = document.createElement("span");
+      count.className = "count";
+      count.textContent = `×${group.count}`;
+      count.title = `Asked ${group.count} times, last ${when(group.last_asked)}`;
+      li.append(count);
+    }
+    return li;
+  });
+  $("unanswered").replaceChildren(...items);
+  $("unanswered-empty").hidden = items.length > 0;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -340,6 +340,11 @@ impl Answerer {
             .map(|(_, candidate)| candidate.clone())
     }
 
+    /// Whether `answer` is this answerer saying the resume has nothing on the question.
+    pub(crate) fn says_nothing(&self, answer: &str) -> bool {
+        answer == self.does_not_say()
+    }
+
     fn does_not_say(&self) -> String {
         format!(
             "The resume does not say anything about that. You can ask about {}'s experience, \

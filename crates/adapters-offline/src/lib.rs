@@ -23,7 +23,9 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 use async_trait::async_trait;
-use domain::{FinishReason, LlmError, LlmEvent, LlmPort, LlmRequest, LlmStream, Resume};
+use domain::{
+    FinishReason, LlmError, LlmEvent, LlmPort, LlmRequest, LlmStream, NOT_IN_RESUME, Resume,
+};
 use futures::StreamExt;
 
 /// Characters per streamed delta by default: a few words, like a model's tokens arriving in
@@ -89,9 +91,15 @@ impl fmt::Debug for OfflineAnswerer {
 #[async_trait]
 impl LlmPort for OfflineAnswerer {
     async fn stream_answer(&self, request: LlmRequest) -> Result<LlmStream, LlmError> {
+        let answerer = self.answerer.load();
         let answer = match request.question() {
-            Some(question) => self.answer(question),
-            None => self.answerer.load().help(),
+            // The same marker a model is asked for: the service records the question as one
+            // the resume did not answer and takes the marker out.
+            Some(question) => match answerer.answer(question) {
+                answer if answerer.says_nothing(&answer) => format!("{NOT_IN_RESUME}{answer}"),
+                answer => answer,
+            },
+            None => answerer.help(),
         };
         let chunks: VecDeque<String> = chunk(&answer, self.chars_per_chunk)
             .into_iter()

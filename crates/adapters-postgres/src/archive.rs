@@ -1,7 +1,9 @@
 //! The owner's reading of storage ([`ArchivePort`]): conversations newest first, a page at a time.
 
 use async_trait::async_trait;
-use domain::{ArchivePort, ConversationQuery, ConversationSummary, RepoError, SessionId};
+use domain::{
+    ArchivePort, ConversationQuery, ConversationSummary, RepoError, SessionId, UnansweredQuestion,
+};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -129,4 +131,52 @@ impl ArchivePort for SeaOrmRepo {
             .map_err(repo_error)?;
         rows.iter().map(summary_from_row).collect()
     }
+
+    async fn unanswered_questions(&self, limit: u32) -> Result<Vec<UnansweredQuestion>, RepoError> {
+        let backend = self.connection().get_database_backend();
+        let statement = Statement::from_sql_and_values(
+            backend,
+            unanswered_sql(backend),
+            [i64::from(limit).into()],
+        );
+        let rows = self
+            .on_live_connection(|| self.connection().query_all_raw(statement.clone()))
+            .await
+            .map_err(repo_error)?;
+        rows.iter().map(unanswered_from_row).collect()
+    }
+}
+
+/// Each answer stored as not grounded (`"grounded": false` in its metadata), with the question
+/// just before it in its conversation, newest first.
+fn unanswered_sql(backend: DbBackend) -> String {
+    let (not_grounded, limit) = match backend {
+        DbBackend::Postgres => ("a.metadata->>'grounded' = 'false'", "$1"),
+        _ => ("json_extract(a.metadata, '$.grounded') = 0", "?1"),
+    };
+    format!(
+        "SELECT c.session_id, q.content AS question, q.created_at AS asked_at \
+         FROM messages a \
+         JOIN conversations c ON c.id = a.conversation_id \
+         JOIN messages q ON q.id = ( \
+           SELECT q2.id FROM messages q2 \
+           WHERE q2.conversation_id = a.conversation_id AND q2.role = 'user' \
+             AND (q2.created_at < a.created_at OR (q2.created_at = a.created_at AND q2.id < a.id)) \
+           ORDER BY q2.created_at DESC, q2.id DESC LIMIT 1) \
+         WHERE a.role = 'assistant' AND {not_grounded} \
+         ORDER BY a.created_at DESC, a.id DESC LIMIT {limit}"
+    )
+}
+
+fn unanswered_from_row(row: &QueryResult) -> Result<UnansweredQuestion, RepoError> {
+    let corrupt = |e: sea_orm::DbErr| RepoError::Corrupt(format!("an unanswered question: {e}"));
+    let session: String = row.try_get("", "session_id").map_err(corrupt)?;
+    let session_id = session
+        .parse::<SessionId>()
+        .map_err(|_| RepoError::Corrupt("a session id that is not a UUID".into()))?;
+    Ok(UnansweredQuestion {
+        question: row.try_get("", "question").map_err(corrupt)?,
+        asked_at: row.try_get("", "asked_at").map_err(corrupt)?,
+        session_id,
+    })
 }

@@ -52,6 +52,7 @@ pub(crate) fn metadata_to_json(metadata: &AnswerMetadata) -> serde_json::Value {
             "prompt_tokens": metadata.usage.prompt_tokens,
             "completion_tokens": metadata.usage.completion_tokens,
         },
+        "grounded": metadata.grounded,
     })
 }
 
@@ -75,6 +76,11 @@ pub(crate) fn metadata_from_json(value: &serde_json::Value) -> Option<AnswerMeta
     Some(AnswerMetadata {
         finish_reason,
         model,
+        // Answers stored before this was recorded count as answered.
+        grounded: value
+            .get("grounded")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true),
         usage: Usage {
             prompt_tokens: count("prompt_tokens"),
             completion_tokens: count("completion_tokens"),
@@ -248,11 +254,12 @@ mod tests {
                 prompt_tokens: 12,
                 completion_tokens: 34,
             },
+            grounded: false,
         };
         let stored = metadata_to_json(&metadata);
         assert_eq!(
             stored,
-            json!({"finish_reason":"length","model":"m","usage":{"prompt_tokens":12,"completion_tokens":34}})
+            json!({"finish_reason":"length","model":"m","usage":{"prompt_tokens":12,"completion_tokens":34},"grounded":false})
         );
         assert_eq!(metadata_from_json(&stored), Some(metadata));
     }
@@ -268,6 +275,7 @@ mod tests {
                 finish_reason: FinishReason::Stop,
                 model: None,
                 usage: Usage::default(),
+                grounded: true,
             })
         );
     }

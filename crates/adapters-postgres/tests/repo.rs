@@ -225,6 +225,7 @@ on_both_backends!(
     conversations_are_listed_newest_first_with_their_questions,
     keyset_pages_return_each_conversation_exactly_once,
     search_finds_the_conversations_with_every_word,
+    answers_marked_not_grounded_list_their_questions,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -488,6 +489,7 @@ async fn tokens_and_metadata_round_trip(ctx: Ctx) {
             prompt_tokens: 1234,
             completion_tokens: 5,
         },
+        grounded: true,
     });
     let mut cut = Message::new(conversation.id, Role::Assistant, "Part".into());
     cut.tokens = Some(u32::MAX);
@@ -495,6 +497,7 @@ async fn tokens_and_metadata_round_trip(ctx: Ctx) {
         finish_reason: FinishReason::Cancelled,
         model: None,
         usage: Usage::default(),
+        grounded: false,
     });
     for message in [&system, &question, &answer, &cut] {
         ctx.repo.append_message(message).await.unwrap();
@@ -894,6 +897,43 @@ async fn search_finds_the_conversations_with_every_word(ctx: Ctx) {
     assert!(found("%").await.iter().all(|s| *s == sessions[3]));
     // No words: everything.
     assert_eq!(found("  ").await.len(), 4);
+}
+
+async fn answers_marked_not_grounded_list_their_questions(ctx: Ctx) {
+    let start = OffsetDateTime::now_utc() - Duration::from_secs(600);
+    let conversation = new_conversation(&ctx.repo).await;
+    let exchanges = [
+        ("Which languages does she know?", true),
+        ("What is her favourite pizza?", false),
+        ("Is she married?", false),
+    ];
+    for (i, (question, grounded)) in exchanges.into_iter().enumerate() {
+        let at = start + Duration::from_secs(10 * i as u64);
+        let mut asked = Message::new(conversation.id, Role::User, question.into());
+        asked.created_at = at;
+        let mut answer = Message::new(conversation.id, Role::Assistant, "…".into());
+        answer.created_at = at + Duration::from_secs(1);
+        answer.metadata = Some(AnswerMetadata {
+            finish_reason: FinishReason::Stop,
+            model: None,
+            usage: Usage::default(),
+            grounded,
+        });
+        ctx.repo.append_message(&asked).await.unwrap();
+        ctx.repo.append_message(&answer).await.unwrap();
+    }
+    let unanswered = ctx.repo.unanswered_questions(10).await.unwrap();
+    let questions: Vec<&str> = unanswered.iter().map(|u| u.question.as_str()).collect();
+    assert_eq!(
+        questions,
+        ["Is she married?", "What is her favourite pizza?"]
+    );
+    assert_eq!(unanswered[0].session_id, conversation.session_id);
+    assert_eq!(
+        unanswered[1].asked_at,
+        stored(start + Duration::from_secs(10))
+    );
+    assert_eq!(ctx.repo.unanswered_questions(1).await.unwrap().len(), 1);
 }
 
 async fn ping_answers(ctx: Ctx) {

@@ -48,6 +48,7 @@ pub(crate) fn routes(cfg: &mut actix::ServiceConfig) {
         admin::transcript,
         admin::delete_conversation,
         admin::export::export,
+        admin::unanswered,
     ),
     components(schemas(
         http::ResumeInfo<'_>,
@@ -67,6 +68,8 @@ pub(crate) fn routes(cfg: &mut actix::ServiceConfig) {
         admin::ConversationView,
         admin::SignIn,
         admin::export::ExportFormat,
+        admin::UnansweredList,
+        admin::UnansweredView,
     )),
     modifiers(&OwnerSecurity),
     tags(

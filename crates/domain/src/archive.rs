@@ -102,6 +102,75 @@ impl ConversationQuery {
     }
 }
 
+/// A question the resume did not answer (its answer began with the marker of
+/// [`crate::grounding`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnansweredQuestion {
+    pub question: String,
+    pub asked_at: OffsetDateTime,
+    pub session_id: SessionId,
+}
+
+/// Questions asked in much the same words, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionGroup {
+    /// The newest wording.
+    pub question: String,
+    /// How many times it was asked.
+    pub count: u32,
+    pub last_asked: OffsetDateTime,
+}
+
+/// Words that do not tell two questions apart.
+const FILLER_WORDS: &[&str] = &[
+    "a", "about", "an", "and", "any", "are", "at", "be", "can", "could", "did", "do", "does",
+    "ever", "for", "has", "have", "he", "her", "his", "how", "i", "in", "is", "it", "me", "of",
+    "on", "or", "please", "she", "tell", "the", "their", "they", "to", "was", "what", "when",
+    "where", "which", "who", "why", "with", "you", "your",
+];
+
+/// What two questions share when they are asked in much the same words: their other words,
+/// lowercased, without punctuation or a plural `s`, in order, once each.
+fn wording(question: &str) -> Vec<String> {
+    let mut words: Vec<String> = question
+        .split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| !w.is_empty() && !FILLER_WORDS.contains(&w.as_str()))
+        .map(|w| match w.strip_suffix('s') {
+            Some(stem) if stem.chars().count() > 2 && !stem.ends_with('s') => stem.to_owned(),
+            _ => w,
+        })
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// Groups `questions` (newest first) by their wording; groups come newest first.
+pub fn group_by_wording(questions: &[UnansweredQuestion]) -> Vec<QuestionGroup> {
+    let mut groups: Vec<(Vec<String>, QuestionGroup)> = Vec::new();
+    for asked in questions {
+        let key = wording(&asked.question);
+        let key = if key.is_empty() {
+            vec![asked.question.trim().to_lowercase()]
+        } else {
+            key
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, group)) => group.count += 1,
+            None => groups.push((
+                key,
+                QuestionGroup {
+                    question: asked.question.clone(),
+                    count: 1,
+                    last_asked: asked.asked_at,
+                },
+            )),
+        }
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
+}
+
 /// The owner's reading of storage.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -112,6 +181,10 @@ pub trait ArchivePort: Send + Sync + 'static {
         &self,
         query: &ConversationQuery,
     ) -> Result<Vec<ConversationSummary>, RepoError>;
+
+    /// The latest `limit` questions whose answers said the resume does not answer them,
+    /// newest first.
+    async fn unanswered_questions(&self, limit: u32) -> Result<Vec<UnansweredQuestion>, RepoError>;
 }
 
 #[cfg(test)]
@@ -147,6 +220,41 @@ mod tests {
                 .words
                 .is_empty()
         );
+    }
+
+    fn asked(question: &str, minute: i64) -> UnansweredQuestion {
+        UnansweredQuestion {
+            question: question.into(),
+            asked_at: OffsetDateTime::UNIX_EPOCH + time::Duration::minutes(minute),
+            session_id: SessionId::generate(),
+        }
+    }
+
+    #[test]
+    fn questions_in_much_the_same_words_are_counted_together() {
+        let newest_first = [
+            asked("What is her favourite pizza?", 9),
+            asked("Does she have a salary expectation?", 8),
+            asked("what is her FAVOURITE pizza", 7),
+            asked("Favourite pizzas?", 6),
+            asked("Is she married?", 5),
+            asked("???", 4),
+        ];
+        let groups = group_by_wording(&newest_first);
+        let summary: Vec<(&str, u32)> = groups
+            .iter()
+            .map(|g| (g.question.as_str(), g.count))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("What is her favourite pizza?", 3),
+                ("Does she have a salary expectation?", 1),
+                ("Is she married?", 1),
+                ("???", 1),
+            ]
+        );
+        assert_eq!(groups[0].last_asked, newest_first[0].asked_at);
     }
 
     #[test]

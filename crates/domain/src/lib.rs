@@ -6,6 +6,7 @@
 
 pub mod answers;
 pub mod archive;
+pub mod grounding;
 mod history_cache;
 pub mod model;
 pub mod ports;
@@ -18,7 +19,11 @@ pub use answers::{
     AnswerFeed, AnswerHub, AnswerOutcome, AnswerPublisher, Answering, FeedEvent, HubError,
     HubSettings, MemoryHub,
 };
-pub use archive::{ArchivePort, ConversationCursor, ConversationQuery, ConversationSummary};
+pub use archive::{
+    ArchivePort, ConversationCursor, ConversationQuery, ConversationSummary, QuestionGroup,
+    UnansweredQuestion, group_by_wording,
+};
+pub use grounding::NOT_IN_RESUME;
 pub use model::{
     AnswerMetadata, Conversation, FinishReason, Message, Question, QuestionError, Role, SessionId,
     SessionIdError, SessionTag, Usage,

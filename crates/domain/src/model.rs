@@ -239,6 +239,9 @@ pub struct AnswerMetadata {
     pub finish_reason: FinishReason,
     pub model: Option<String>,
     pub usage: Usage,
+    /// False when the answerer said the resume does not answer the question (see
+    /// [`crate::grounding`]).
+    pub grounded: bool,
 }
 
 /// One stored message of a conversation.

@@ -14,6 +14,7 @@ use tracing::{Instrument, debug, warn};
 use uuid::Uuid;
 
 use crate::answers::{AnswerFeed, AnswerHub, AnswerOutcome, AnswerPublisher, HubError, MemoryHub};
+use crate::grounding::MarkerFilter;
 use crate::history_cache::HistoryCache;
 use crate::model::{
     AnswerMetadata, Conversation, FinishReason, Message, Question, Role, SessionId, Usage,
@@ -435,13 +436,14 @@ impl ChatService {
                 Some(Ok(stream)) => self.stream(stream, &events, &cancel).await,
             }
         };
-        let (content, finish_reason, usage, model, failure) = match outcome {
+        let (content, finish_reason, usage, model, grounded, failure) = match outcome {
             Streamed::Done {
                 content,
                 finish_reason,
                 usage,
                 model,
-            } => (content, finish_reason, usage, model, None),
+                grounded,
+            } => (content, finish_reason, usage, model, grounded, None),
             Streamed::Failed { content, error } => {
                 if content.is_empty() {
                     return Err(AskError::Llm {
@@ -449,7 +451,7 @@ impl ChatService {
                         partial: None,
                     });
                 }
-                (content, FinishReason::Error, None, None, Some(error))
+                (content, FinishReason::Error, None, None, true, Some(error))
             }
         };
 
@@ -467,6 +469,7 @@ impl ChatService {
             finish_reason,
             model: model.clone(),
             usage,
+            grounded,
         });
         let store_error = self
             .store_message(&stored_answer, self.settings.answer_store_retries)
@@ -681,6 +684,8 @@ impl ChatService {
         let mut cap =
             ResponseCap::new(max_tokens.saturating_add(max_tokens / RESPONSE_TOKEN_SLACK_DIVISOR));
         let mut content = String::new();
+        // The marker of an answer not in the resume is taken out before anything is sent.
+        let mut marker = MarkerFilter::default();
         loop {
             let event = tokio::select! {
                 biased;
@@ -688,7 +693,8 @@ impl ChatService {
                 event = stream.next() => event,
             };
             match event {
-                Some(Ok(LlmEvent::Delta(mut delta))) => {
+                Some(Ok(LlmEvent::Delta(delta))) => {
+                    let mut delta = marker.feed(&delta);
                     if delta.is_empty() {
                         continue;
                     }
@@ -717,6 +723,7 @@ impl ChatService {
                             finish_reason: FinishReason::Length,
                             usage: None,
                             model: None,
+                            grounded: marker.grounded(),
                         };
                     }
                 }
@@ -725,11 +732,22 @@ impl ChatService {
                     usage,
                     model,
                 })) => {
+                    // A short answer that only looked like the start of the marker.
+                    let rest = marker.finish();
+                    if !rest.is_empty() {
+                        content.push_str(&rest);
+                        seq += 1;
+                        let event = AnswerEvent::Delta { seq, text: rest };
+                        if events.send(event).await.is_err() {
+                            return Streamed::cancelled(content);
+                        }
+                    }
                     return Streamed::Done {
                         content,
                         finish_reason,
                         usage,
                         model,
+                        grounded: marker.grounded(),
                     };
                 }
                 Some(Err(error)) => return Streamed::Failed { content, error },
@@ -831,6 +849,8 @@ enum Streamed {
         finish_reason: FinishReason,
         usage: Option<Usage>,
         model: Option<String>,
+        /// False when the answerer marked the answer as not in the resume.
+        grounded: bool,
     },
     Failed {
         content: String,
@@ -845,6 +865,7 @@ impl Streamed {
             finish_reason: FinishReason::Cancelled,
             usage: None,
             model: None,
+            grounded: true,
         }
     }
 }

@@ -15,7 +15,10 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use domain::{ArchivePort, ConversationCursor, ConversationQuery, ConversationSummary};
+use domain::{
+    ArchivePort, ConversationCursor, ConversationQuery, ConversationSummary, QuestionGroup,
+    group_by_wording,
+};
 use futures::future::{Ready, ready};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -50,6 +53,8 @@ const ADMIN_HTML: &[u8] = include_bytes!("../../../../web/admin.html");
 const ADMIN_JS: &[u8] = include_bytes!("../../../../web/admin.js");
 const ADMIN_CSS: &[u8] = include_bytes!("../../../../web/admin.css");
 
+/// How many of the latest unanswered questions are grouped.
+const UNANSWERED_READ: u32 = 500;
 /// A page of conversations: the default, and the most one request may ask for.
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;
@@ -84,7 +89,8 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
                     )
                     .delete(delete_conversation),
             )
-            .service(crate::get_or_head("/export", export)),
+            .service(crate::get_or_head("/export", export))
+            .service(crate::get_or_head("/unanswered", unanswered)),
     );
 }
 
@@ -405,4 +411,66 @@ pub(crate) async fn delete_conversation(
     let session_id = erase_conversation(&state, &path).await?;
     tracing::info!(session = %session_id.log_tag(), "the owner erased a conversation");
     Ok(HttpResponse::NoContent().finish())
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the resume did not answer
+
+/// Questions asked in much the same words, that the resume did not answer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UnansweredView {
+    /// The newest wording.
+    question: String,
+    /// How many times it was asked.
+    count: u32,
+    #[schema(format = DateTime)]
+    last_asked: String,
+}
+
+impl From<QuestionGroup> for UnansweredView {
+    fn from(g: QuestionGroup) -> Self {
+        Self {
+            question: g.question,
+            count: g.count,
+            last_asked: g.last_asked.format(&Rfc3339).unwrap_or_default(),
+        }
+    }
+}
+
+/// The questions the resume did not answer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UnansweredList {
+    /// Grouped by wording, the most recently asked first (from the latest 500).
+    questions: Vec<UnansweredView>,
+}
+
+/// The questions the resume did not answer (the answerer said so), grouped by similar wording,
+/// newest first, with how often each was asked: what to add to the resume next.
+#[utoipa::path(
+    get,
+    path = "/api/admin/unanswered",
+    tag = "owner",
+    security(("owner_token" = []), ("owner_session" = [])),
+    responses(
+        (status = 200, description = "The unanswered questions", body = UnansweredList),
+        (status = 401, description = "No token, or a wrong one (`UNAUTHORIZED`)", body = ErrorBody),
+        (status = 404, description = "The owner's area is off (`ADMIN_TOKEN` unset)"),
+        (status = 429, description = "Too many token attempts from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
+        (status = 503, description = "Storage is unavailable (`DATABASE_ERROR`)", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn unanswered(
+    _owner: Owner,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let questions = area(&state)?
+        .archive
+        .unanswered_questions(UNANSWERED_READ)
+        .await?;
+    Ok(HttpResponse::Ok().json(UnansweredList {
+        questions: group_by_wording(&questions)
+            .into_iter()
+            .map(UnansweredView::from)
+            .collect(),
+    }))
 }

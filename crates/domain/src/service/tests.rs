@@ -272,6 +272,7 @@ async fn question_is_stored_before_the_model_is_called_and_answer_before_it_is_r
                             prompt_tokens: 120,
                             completion_tokens: 7,
                         },
+                        grounded: true,
                     })
         })
         .returning(move |m| {
@@ -1002,4 +1003,52 @@ async fn an_answer_goes_on_when_its_follower_leaves() {
         .collect();
     assert_eq!(answers.len(), 1);
     assert_eq!(answers[0].content, "the whole answer");
+}
+
+#[tokio::test]
+async fn an_answer_marked_not_in_the_resume_is_stored_as_such_without_the_marker() {
+    let stored: Arc<Mutex<Vec<Message>>> = Arc::default();
+    let reads = Arc::new(Mutex::new(0));
+    let repo = listed_repo(&stored, &reads);
+    let mut llm = MockLlmPort::new();
+    llm.expect_stream_answer().times(2).returning(|r| {
+        let pieces: &[&str] = if r.question() == Some("Her favourite pizza?") {
+            &["[NOT_", "IN_RESUME] ", "The resume ", "does not say."]
+        } else {
+            &["[Rust](https://www.rust-lang.org) and Go."]
+        };
+        Ok(answer_stream(pieces))
+    });
+    let service = service(repo, llm);
+    let (mut session, _) = service.open(None).await.unwrap();
+
+    let (answer, deltas) = ask_collecting(&service, &mut session, "Her favourite pizza?").await;
+    assert_eq!(answer.unwrap().content, "The resume does not say.");
+    assert_eq!(
+        deltas.concat(),
+        "The resume does not say.",
+        "no client sees the marker"
+    );
+    let (answer, deltas) = ask_collecting(&service, &mut session, "Languages?").await;
+    let expected = "[Rust](https://www.rust-lang.org) and Go.";
+    assert_eq!(answer.unwrap().content, expected);
+    assert_eq!(deltas.concat(), expected);
+
+    let grounded: Vec<(String, bool)> = stored
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|m| {
+            m.metadata
+                .as_ref()
+                .map(|md| (m.content.clone(), md.grounded))
+        })
+        .collect();
+    assert_eq!(
+        grounded,
+        [
+            ("The resume does not say.".to_owned(), false),
+            (expected.to_owned(), true)
+        ]
+    );
 }

@@ -77,6 +77,13 @@ async fn the_owner_signs_in_reads_and_deletes_a_conversation() {
         ["Where did Maya study?", "Which languages does Maya speak?"],
         "newest first"
     );
+    // Every question so far was answered from the resume.
+    owner
+        .wait_for(
+            "the unanswered list",
+            "!document.getElementById('unanswered-empty').hidden",
+        )
+        .await;
     owner.screenshot("list").await;
 
     // A search keeps the conversations with the word.

@@ -399,3 +399,86 @@ async fn the_sign_in_cookie_is_strict_and_other_sites_cannot_use_it() {
     assert!(removal.contains("Max-Age=0"), "{removal}");
     app.stop().await;
 }
+
+/// The unanswered questions the owner sees, as (question, count).
+async fn unanswered(app: &TestApp) -> Vec<(String, u64)> {
+    let body: Value = client()
+        .get(app.url("/api/admin/unanswered"))
+        .headers(bearer(TOKEN))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["question"].as_str().unwrap().to_owned(),
+                q["count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_the_offline_answerer_found_nothing_for_are_listed() {
+    let Some((app, _db, _session)) = app_with_one_conversation(Some(TOKEN)).await else {
+        return;
+    };
+    let mut ws = app.connect(None).await;
+    ws.recv().await;
+    for question in [
+        "What is her favourite pizza topping?",
+        "what is her FAVOURITE pizza topping",
+    ] {
+        let answer = ws.ask(question).await;
+        let text = answer.response["response"].as_str().unwrap().to_owned();
+        assert!(text.starts_with("The resume does not say"), "{text}");
+        assert_eq!(answer.deltas.concat(), text, "no marker reaches the client");
+    }
+    assert_eq!(
+        unanswered(&app).await,
+        [("what is her FAVOURITE pizza topping".to_owned(), 2)],
+        "the answered question ({QUESTION}) is not listed; the two wordings are one"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_a_model_marked_as_not_in_the_resume_are_listed() {
+    let Some(db) = TestDb::new(Backend::Sqlite).await else {
+        return;
+    };
+    let llm = crate::helpers::RecordingLlm::new(
+        "[NOT_IN_RESUME] The resume does not say what she thinks of pineapple.",
+        std::time::Duration::ZERO,
+    );
+    let app = TestApp::spawn(
+        settings(&db.url, &[("ADMIN_TOKEN", TOKEN)]),
+        Some(llm.clone()),
+    )
+    .await;
+    let mut ws = app.connect(None).await;
+    ws.recv().await;
+    let answer = ws.ask("Pineapple on pizza?").await;
+    assert_eq!(
+        answer.response["response"],
+        "The resume does not say what she thinks of pineapple."
+    );
+    // The model was told how to mark such an answer.
+    let prompt = llm.last_prompt();
+    assert!(
+        prompt[0].1.contains(domain::NOT_IN_RESUME),
+        "{:?}",
+        prompt[0]
+    );
+    assert_eq!(
+        unanswered(&app).await,
+        [("Pineapple on pizza?".to_owned(), 1)]
+    );
+    app.stop().await;
+}
