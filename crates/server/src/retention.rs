@@ -35,11 +35,14 @@ pub fn spawn(
         // by a burst of sweeps to catch up.
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
+            // Biased: once the server stops, no new sweep starts, even when a tick is due.
             tokio::select! {
+                biased;
                 () = stop.cancelled() => return,
                 _ = ticks.tick() => {}
             }
             let swept = tokio::select! {
+                biased;
                 () = stop.cancelled() => return,
                 swept = policy.sweep_now(port.as_ref()) => swept,
             };
