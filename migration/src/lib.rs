@@ -14,6 +14,7 @@ mod m20261125_000001_create_conversations_and_messages;
 mod m20261204_000001_sqlite_touch_conversation_on_insert;
 mod m20261204_000002_create_storage_probe;
 mod m20261207_000002_search_messages;
+mod m20261207_000003_index_conversations_updated_at;
 
 /// All migrations of the schema, oldest first.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_sqlite_touch_conversation_on_insert::Migration),
             Box::new(m20261204_000002_create_storage_probe::Migration),
             Box::new(m20261207_000002_search_messages::Migration),
+            Box::new(m20261207_000003_index_conversations_updated_at::Migration),
         ]
     }
 }

@@ -12,6 +12,8 @@ mod convert;
 mod entity;
 mod group_commit;
 mod repo;
+mod retention;
 
 pub use connect::{ConnectError, ConnectOptions, redact_url, scrub};
 pub use repo::SeaOrmRepo;
+pub use retention::RETENTION_LOCK_KEY;

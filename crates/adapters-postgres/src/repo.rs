@@ -259,7 +259,7 @@ impl SeaOrmRepo {
 
     /// The outcome of a write, as callers must see it: not stored when the database file is no
     /// longer the one opened. Remembers whether writes are failing, for readiness.
-    fn written<T>(&self, result: Result<T, RepoError>) -> Result<T, RepoError> {
+    pub(crate) fn written<T>(&self, result: Result<T, RepoError>) -> Result<T, RepoError> {
         let result = match result {
             Ok(value) => self.check_file().map(|()| value),
             Err(error @ (RepoError::ConversationGone | RepoError::Corrupt(_))) => Err(error),
@@ -286,8 +286,8 @@ impl SeaOrmRepo {
 
     /// Runs `statement`, again on another connection when the one it got had died under it, up
     /// to once per pooled connection (each failed attempt discards one); any other outcome is
-    /// final. Only for statements that may run twice: reads, and inserts that ignore a
-    /// duplicate or fail on one.
+    /// final. Only for statements that may run twice: reads, inserts that ignore a duplicate
+    /// or fail on one, and retention's erasing of what is old.
     pub(crate) async fn on_live_connection<T, F, Fut>(&self, statement: F) -> Result<T, DbErr>
     where
         F: Fn() -> Fut,

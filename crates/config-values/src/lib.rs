@@ -197,6 +197,68 @@ where
     }
 }
 
+/// A setting that may be left blank: blank text (or only spaces, or no value) is `None`;
+/// anything else is read with `A`, as in `#[serde_as(as = "Optional<Bounded<1, 36500>>")]`.
+#[derive(Debug)]
+pub struct Optional<A>(PhantomData<A>);
+
+struct OptionalVisitor<T, A>(PhantomData<(T, A)>);
+
+impl<'de, T, A> Visitor<'de> for OptionalVisitor<T, A>
+where
+    A: DeserializeAs<'de, T>,
+{
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value, or nothing")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<T>, E> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        A::deserialize_as(de::value::StrDeserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<T>, E> {
+        A::deserialize_as(de::value::U64Deserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<T>, E> {
+        A::deserialize_as(de::value::I64Deserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<T>, E> {
+        A::deserialize_as(de::value::F64Deserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<T>, E> {
+        A::deserialize_as(de::value::BoolDeserializer::<E>::new(v)).map(Some)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<T>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, T, A> DeserializeAs<'de, Option<T>> for Optional<A>
+where
+    A: DeserializeAs<'de, T>,
+{
+    fn deserialize_as<D: Deserializer<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+        deserializer.deserialize_any(OptionalVisitor::<T, A>(PhantomData))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -275,5 +337,48 @@ mod tests {
         let err =
             read(r#"{"port":1,"timeout":1,"proxies":"","model":"  ","title":""}"#).unwrap_err();
         assert!(err.contains("must not be empty"), "{err}");
+    }
+
+    #[serde_as]
+    #[derive(Debug, Deserialize)]
+    struct WithOptional {
+        #[serde_as(as = "Optional<Bounded<1, 36500>>")]
+        #[serde(default)]
+        days: Option<u32>,
+    }
+
+    fn read_optional(json: &str) -> Result<Option<u32>, String> {
+        serde_json::from_str::<WithOptional>(json)
+            .map(|w| w.days)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn an_optional_setting_is_none_when_blank_and_read_otherwise() {
+        for blank in [
+            r#"{}"#,
+            r#"{"days":""}"#,
+            r#"{"days":"  "}"#,
+            r#"{"days":null}"#,
+        ] {
+            assert_eq!(read_optional(blank), Ok(None), "{blank}");
+        }
+        assert_eq!(read_optional(r#"{"days":" 30 "}"#), Ok(Some(30)));
+        assert_eq!(read_optional(r#"{"days":30}"#), Ok(Some(30)));
+        for (bad, shown) in [
+            (r#"{"days":"abc"}"#, "got \"abc\""),
+            (r#"{"days":"0"}"#, "got 0"),
+            (r#"{"days":0}"#, "got 0"),
+            (r#"{"days":-1}"#, "negative"),
+            (r#"{"days":36501}"#, "got 36501"),
+            (r#"{"days":"1.5"}"#, "got 1.5"),
+        ] {
+            let err = read_optional(bad).unwrap_err();
+            assert!(
+                err.contains("must be a whole number from 1 to 36500"),
+                "{err}"
+            );
+            assert!(err.contains(shown), "{bad}: {err}");
+        }
     }
 }

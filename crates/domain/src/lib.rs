@@ -12,6 +12,7 @@ pub mod model;
 pub mod ports;
 pub mod prompt;
 pub mod resume;
+pub mod retention;
 pub mod service;
 pub mod tokens;
 
@@ -32,6 +33,10 @@ pub use ports::{
     LlmError, LlmEvent, LlmPort, LlmRequest, LlmStream, PromptMessage, RepoError, RepoPort,
 };
 pub use resume::{Resume, ResumeSection};
+pub use retention::{
+    BatchOutcome, DEFAULT_RETENTION_BATCH, RetentionPolicy, RetentionPort, RetentionSettings,
+    SweepSummary,
+};
 pub use service::{
     Answer, AnswerEvent, AskError, ChatService, ChatSession, ChatSettings, OpenError, StartError,
 };

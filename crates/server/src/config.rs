@@ -5,7 +5,8 @@
 //! The `config` crate layers the sources into one table; each owner's type is then deserialised
 //! from that table by itself — the chat use case's [`ChatSettings`], the socket's [`WsSettings`],
 //! the edge's [`LimitSettings`], the model adapter's [`OpenRouterConfig`], the storage's
-//! [`ConnectOptions`], and the few settings of the server itself below. Each field is named by
+//! [`ConnectOptions`], retention's [`RetentionSettings`], and the few settings of the server
+//! itself below. Each field is named by
 //! its variable and typed (a `Duration`, a bounded number, a list of IP addresses), with its
 //! default written once, in its owner's `Default`. An invalid value is an error naming its
 //! variable; every one is listed, not only the first.
@@ -21,7 +22,7 @@ use adapters_postgres::{ConnectOptions, redact_url};
 use api_actix::{FramingSettings, LimitSettings, OwnerAccess, WsSettings};
 use config::{Config, Environment, File, FileFormat, Map, Value, ValueKind};
 use config_values::{Bounded, Seconds};
-use domain::{ChatSettings, HubSettings};
+use domain::{ChatSettings, HubSettings, RetentionSettings};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -53,6 +54,8 @@ pub struct Settings {
     pub framing: FramingSettings,
     /// The owner's area (`ADMIN_TOKEN`).
     pub owner: OwnerSettings,
+    /// How long conversations are kept (`RETENTION_DAYS`).
+    pub retention: RetentionSettings,
 }
 
 /// `ADMIN_TOKEN`: the secret that opens the owner's area; unset or blank, there is none.
@@ -369,6 +372,7 @@ impl Settings {
         let limits = section::<LimitSettings>(&table, &mut problems);
         let framing = section::<FramingSettings>(&table, &mut problems);
         let owner = section::<OwnerSettings>(&table, &mut problems);
+        let retention = section::<RetentionSettings>(&table, &mut problems);
         if let Some(Err(problem)) = chat.as_ref().map(|c| c.budget.check()) {
             problems.push(problem);
         }
@@ -380,7 +384,7 @@ impl Settings {
         }
         match (
             server, log, database, storage, model, chat, answers, sharing, socket, limits, framing,
-            owner,
+            owner, retention,
         ) {
             (
                 Some(server),
@@ -395,6 +399,7 @@ impl Settings {
                 Some(limits),
                 Some(framing),
                 Some(owner),
+                Some(retention),
             ) if problems.is_empty() => Ok(Self {
                 server,
                 log,
@@ -408,6 +413,7 @@ impl Settings {
                 limits,
                 framing,
                 owner,
+                retention,
             }),
             _ => Err(ConfigError::Invalid(problems)),
         }
@@ -532,6 +538,7 @@ mod tests {
         assert_eq!(s.storage.pool_size, 5);
         assert_eq!(s.log.log_format, LogFormat::Pretty);
         assert_eq!(s.answers.orphan_answer_timeout, Duration::from_secs(120));
+        assert_eq!(s.retention.retention_days, None, "kept forever");
     }
 
     #[test]
@@ -653,6 +660,36 @@ mod tests {
     }
 
     #[test]
+    fn retention_days_is_a_number_of_days_or_empty() {
+        for (value, days) in [
+            ("", None),
+            ("  ", None),
+            ("90", Some(90)),
+            ("36500", Some(36500)),
+        ] {
+            let s = Settings::from_sources(None, env(&[("RETENTION_DAYS", value)])).unwrap();
+            assert_eq!(s.retention.retention_days, days, "{value:?}");
+        }
+        for value in ["abc", "0", "-3", "1.5", "36501"] {
+            let err = Settings::from_sources(None, env(&[("RETENTION_DAYS", value)])).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("RETENTION_DAYS must be a whole number from 1 to 36500"),
+                "{value:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn retention_days_may_be_set_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conf.toml");
+        std::fs::write(&path, "retention_days = 365\n").unwrap();
+        let s = Settings::from_sources(Some(path.display().to_string()), env(&[])).unwrap();
+        assert_eq!(s.retention.retention_days, Some(365));
+    }
+
+    #[test]
     fn a_bad_value_in_the_file_says_where_it_is() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("conf.toml");
@@ -749,6 +786,7 @@ mod tests {
             field_names::<LimitSettings>(),
             field_names::<FramingSettings>(),
             field_names::<OwnerSettings>(),
+            field_names::<RetentionSettings>(),
         ]
         .concat()
         .iter()

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod metered;
+pub mod retention;
 pub mod startup;
 pub mod telemetry;
 

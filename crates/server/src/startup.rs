@@ -13,12 +13,13 @@ use adapters_redis::RedisHub;
 use adapters_tiktoken::TiktokenCounter;
 use api_actix::{AppState, Limits, MetricsRender, OwnerAccess, OwnerArea};
 use domain::{AnswerHub, ArchivePort, ChatService, LlmPort, MemoryHub, RepoPort};
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::{info, warn};
 use tracing_actix_web::TracingLogger;
 
 use crate::config::{Settings, Summary};
 use crate::metered::{self, MeteredLlm, MeteredRepo};
+use crate::retention;
 use crate::telemetry::RedactedRootSpan;
 
 /// How long past `SHUTDOWN_GRACE` the server waits for the answers it stopped then to be stored
@@ -54,6 +55,9 @@ pub struct Application {
     server: Server,
     /// Reloads the resume when its file is edited, for as long as the server lives.
     _watcher: resume_loader::ResumeWatcher,
+    /// Stops the retention task (`RETENTION_DAYS`) when the server is dropped; the shutdown
+    /// stops it first.
+    _retention: Option<DropGuard>,
     shutdown: CancellationToken,
     shutdown_deadline: CancellationToken,
     grace: Duration,
@@ -115,6 +119,7 @@ impl Application {
             }))
         });
         let limits = Limits::new(settings.limits.clone());
+        let storage = repo.clone();
 
         let archive = repo.clone();
         let chat = ChatService::new(
@@ -127,6 +132,16 @@ impl Application {
         .with_hub(answer_hub(&settings).await?);
         let shutdown = CancellationToken::new();
         let shutdown_deadline = CancellationToken::new();
+        let retention = settings.retention.policy().map(|policy| {
+            let stop = shutdown.child_token();
+            retention::spawn(
+                policy,
+                Arc::new(storage),
+                retention::SWEEP_EVERY,
+                stop.clone(),
+            );
+            stop.drop_guard()
+        });
         let watcher = {
             let chat = chat.clone();
             resume_loader::watch(&settings.server.resume_path, move |resume| {
@@ -206,6 +221,7 @@ impl Application {
             port,
             server,
             _watcher: watcher,
+            _retention: retention,
             shutdown,
             shutdown_deadline,
             grace,

@@ -56,3 +56,28 @@ fn an_unknown_argument_prints_the_usage() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--print-resume"));
 }
+
+#[test]
+fn a_bad_retention_days_stops_the_start_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    for value in ["abc", "0"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_resume-chat"))
+            .env("RETENTION_DAYS", value)
+            .env("RESUME_PATH", crate::helpers::resume_path())
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/chat.db?mode=rwc", dir.path().display()),
+            )
+            // Were the value accepted, the server would start and serve until stopped: make it
+            // fail instead, on an address it cannot listen on.
+            .env("HOST", "192.0.2.1")
+            .output()
+            .expect("the binary runs");
+        assert_eq!(output.status.code(), Some(2), "{value:?}: {output:?}");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            message.contains("RETENTION_DAYS must be a whole number from 1 to 36500"),
+            "{value:?}: {message}"
+        );
+    }
+}

@@ -42,8 +42,9 @@ macro_rules! on_both_backends {
     };
 }
 
-// After the macro, which it uses.
+// After the macro, which they use.
 mod resumable;
+mod retention;
 
 async fn start(
     backend: Backend,
