@@ -22,7 +22,7 @@ ci:
     bash .ci/run
 
 # Every benchmark: release builds, loopback only, JSON under target/bench/ (see BENCHMARKS.md).
-bench: bench-machine bench-micro bench-startup bench-relay bench-throughput bench-overhead bench-history bench-idle
+bench: bench-machine bench-micro bench-startup bench-relay bench-throughput bench-overhead bench-history bench-idle bench-export
 
 # The machine the figures come from (cores, memory, CPU, load) → target/bench/machine.json.
 bench-machine:
@@ -48,6 +48,10 @@ bench-idle db="postgres":
 # One conversation 500 messages long: loading its history and asking in it.
 bench-history *dbs="sqlite postgres":
     for db in {{dbs}}; do bash bench/history.sh $db || exit 1; done
+
+# The owner's export of 10,000 conversations: time, size, and the server's peak RSS growth.
+bench-export db="sqlite":
+    bash bench/export.sh {{db}}
 
 # Start-up to ready on SQLite, migrations included.
 bench-startup:

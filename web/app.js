@@ -165,6 +165,10 @@ async function loadResume() {
       $("person-title").textContent = resume.title;
     }
     $("offline-badge").hidden = resume.offline !== true;
+    if (Number.isInteger(resume.retention_days) && resume.retention_days > 0) {
+      const days = resume.retention_days === 1 ? "1 day" : `${resume.retention_days} days`;
+      storedText.textContent = storedNotice = `Conversations are stored on this site's server for ${days} after their last message.`;
+    }
     showSuggestions(Array.isArray(resume.section_facts) ? resume.section_facts : []);
   } catch {
     showSuggestions([]);
@@ -864,7 +868,8 @@ function downloadConversation() {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-const STORED_TEXT = "Conversations are stored on this site's server.";
+/** The notice under the box; it names the retention period when there is one. */
+let storedNotice = "Conversations are stored on this site's server.";
 
 function askToErase() {
   eraseButton.hidden = true;
@@ -900,9 +905,9 @@ async function eraseConversation() {
     return;
   }
   startNewConversation();
-  storedText.textContent = "This conversation was erased. " + STORED_TEXT;
+  storedText.textContent = "This conversation was erased. " + storedNotice;
   setTimeout(() => {
-    storedText.textContent = STORED_TEXT;
+    storedText.textContent = storedNotice;
   }, 8000);
 }
 

@@ -105,6 +105,10 @@ pub(crate) struct ResumeInfo<'a> {
     section_facts: Vec<SectionFacts<'a>>,
     /// True when answers come from the built-in offline answerer rather than a model.
     offline: bool,
+    /// Conversations are erased this many days after their last message (`RETENTION_DAYS`);
+    /// absent when they are kept until erased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retention_days: Option<u32>,
 }
 
 /// A section of the loaded resume and the number of facts in it.
@@ -138,6 +142,7 @@ pub(crate) async fn resume(state: web::Data<AppState>) -> HttpResponse {
             })
             .collect(),
         offline: state.offline,
+        retention_days: state.retention_days,
     })
 }
 

@@ -111,6 +111,9 @@ pub struct AppState {
     pub page_csp: String,
     /// The owner's area (`/admin`, `/api/admin/…`), when `ADMIN_TOKEN` is set.
     pub owner: Option<OwnerArea>,
+    /// How long conversations are kept after their last message (`RETENTION_DAYS`), for the
+    /// page's notice; `None`: until erased.
+    pub retention_days: Option<u32>,
 }
 
 /// A resource that answers GET, and HEAD with the same status and headers and no body

@@ -174,6 +174,7 @@ impl Application {
             metrics,
             page_csp: settings.framing.page_csp(),
             owner,
+            retention_days: settings.retention.retention_days,
         };
 
         let address = format!("{}:{}", settings.server.host, settings.server.port);

@@ -61,6 +61,10 @@ async fn conversations_older_than_retention_days_are_erased_at_start(backend: Ba
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["messages"].as_array().map(Vec::len), Some(1), "{body}");
 
+    // The page's notice says how long conversations are kept.
+    let (_, resume) = app.get_json("/api/resume").await;
+    assert_eq!(resume["retention_days"], 30, "{resume}");
+
     app.stop().await;
     db.cleanup().await;
 }
