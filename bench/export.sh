@@ -7,8 +7,8 @@ source "$(dirname "$0")/common.sh"
 DB=${1:-sqlite}
 N=${BENCH_EXPORT_CONVERSATIONS:-10000}
 ulimit -n "$(ulimit -Hn)"
-if [ "$(ulimit -n)" -lt $((N + 1024)) ]; then
-    ulimit -n $((N + 1024)) || { log "cannot raise the open-file limit to $((N + 1024))"; exit 1; }
+if [ "$(ulimit -n)" -lt 11024 ]; then
+    ulimit -n 11024 || { log "cannot raise the open-file limit to 11024"; exit 1; }
 fi
 build
 note_load
@@ -17,8 +17,14 @@ start_fake_llm 0 0
 export ADMIN_TOKEN="bench-owner-token-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 start_server "$DB_URL"
 log "export on $DB: making $N conversations"
-loadgen "export-seed-$DB" -c "$N" --idle 1 --concurrency 100 --connect-concurrency 200 \
-    --connect-timeout 30 --label "export-seed-$DB" >/dev/null
+# In rounds of at most 10,000 connections (the server's connection limit here is 20,000).
+made=0
+while [ "$made" -lt "$N" ]; do
+    round=$((N - made < 10000 ? N - made : 10000))
+    loadgen "export-seed-$DB" -c "$round" --idle 1 --concurrency 100 --connect-concurrency 200 \
+        --connect-timeout 30 --label "export-seed-$DB" >/dev/null
+    made=$((made + round))
+done
 
 kib() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$SERVER_PID/status"; }
 rm -f "$OUT/export-$DB.json"

@@ -63,7 +63,10 @@ async function loadPage() {
     say(`The conversations could not be read (${response.status}).`);
     return;
   }
-  if ($("area").hidden) loadUnanswered();
+  if ($("area").hidden) {
+    loadUnanswered();
+    loadTopics();
+  }
   show(true);
   const page = await response.json();
   const conversations = Array.isArray(page.conversations) ? page.conversations : [];
@@ -134,6 +137,26 @@ async function loadUnanswered() {
   });
   $("unanswered").replaceChildren(...items);
   $("unanswered-empty").hidden = items.length > 0;
+}
+
+/** The resume sections visitors ask about most. */
+async function loadTopics() {
+  let response;
+  try {
+    response = await fetch("/api/admin/topics", { headers: { Accept: "application/json" } });
+  } catch {
+    return;
+  }
+  if (!response.ok) return;
+  const body = await response.json();
+  const topics = Array.isArray(body.topics) ? body.topics : [];
+  const items = topics.map((topic) => {
+    const li = document.createElement("li");
+    li.textContent = `${topic.section} · ${topic.questions}`;
+    return li;
+  });
+  $("topics").replaceChildren(...items);
+  $("topics-empty").hidden = items.length > 0;
 }
 
 // ---------------------------------------------------------------------------------------------

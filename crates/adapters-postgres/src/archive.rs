@@ -145,6 +145,29 @@ impl ArchivePort for SeaOrmRepo {
             .map_err(repo_error)?;
         rows.iter().map(unanswered_from_row).collect()
     }
+
+    async fn recent_questions(&self, limit: u32) -> Result<Vec<String>, RepoError> {
+        let backend = self.connection().get_database_backend();
+        let sql = format!(
+            "SELECT content FROM messages WHERE role = 'user' \
+             ORDER BY created_at DESC, id DESC LIMIT {}",
+            match backend {
+                DbBackend::Postgres => "$1",
+                _ => "?1",
+            }
+        );
+        let statement = Statement::from_sql_and_values(backend, sql, [i64::from(limit).into()]);
+        let rows = self
+            .on_live_connection(|| self.connection().query_all_raw(statement.clone()))
+            .await
+            .map_err(repo_error)?;
+        rows.iter()
+            .map(|row| {
+                row.try_get::<String>("", "content")
+                    .map_err(|e| RepoError::Corrupt(format!("a question: {e}")))
+            })
+            .collect()
+    }
 }
 
 /// Each answer stored as not grounded (`"grounded": false` in its metadata), with the question

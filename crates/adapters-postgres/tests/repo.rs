@@ -934,6 +934,10 @@ async fn answers_marked_not_grounded_list_their_questions(ctx: Ctx) {
         stored(start + Duration::from_secs(10))
     );
     assert_eq!(ctx.repo.unanswered_questions(1).await.unwrap().len(), 1);
+    assert_eq!(
+        ctx.repo.recent_questions(2).await.unwrap(),
+        ["Is she married?", "What is her favourite pizza?"]
+    );
 }
 
 async fn ping_answers(ctx: Ctx) {

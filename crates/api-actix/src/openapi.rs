@@ -49,6 +49,7 @@ pub(crate) fn routes(cfg: &mut actix::ServiceConfig) {
         admin::delete_conversation,
         admin::export::export,
         admin::unanswered,
+        admin::topics,
     ),
     components(schemas(
         http::ResumeInfo<'_>,
@@ -70,6 +71,8 @@ pub(crate) fn routes(cfg: &mut actix::ServiceConfig) {
         admin::export::ExportFormat,
         admin::UnansweredList,
         admin::UnansweredView,
+        admin::TopicList,
+        admin::TopicView,
     )),
     modifiers(&OwnerSecurity),
     tags(

@@ -185,6 +185,9 @@ pub trait ArchivePort: Send + Sync + 'static {
     /// The latest `limit` questions whose answers said the resume does not answer them,
     /// newest first.
     async fn unanswered_questions(&self, limit: u32) -> Result<Vec<UnansweredQuestion>, RepoError>;
+
+    /// The latest `limit` questions visitors asked, newest first.
+    async fn recent_questions(&self, limit: u32) -> Result<Vec<String>, RepoError>;
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod resume;
 pub mod retention;
 pub mod service;
 pub mod tokens;
+pub mod topics;
 
 pub use answers::{
     AnswerFeed, AnswerHub, AnswerOutcome, AnswerPublisher, Answering, FeedEvent, HubError,
@@ -41,3 +42,4 @@ pub use service::{
     Answer, AnswerEvent, AskError, ChatService, ChatSession, ChatSettings, OpenError, StartError,
 };
 pub use tokens::TokenCounter;
+pub use topics::{TopicCount, top_topics};

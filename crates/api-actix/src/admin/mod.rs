@@ -17,7 +17,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use domain::{
     ArchivePort, ConversationCursor, ConversationQuery, ConversationSummary, QuestionGroup,
-    group_by_wording,
+    TopicCount, group_by_wording, top_topics,
 };
 use futures::future::{Ready, ready};
 use serde::{Deserialize, Serialize};
@@ -53,6 +53,8 @@ const ADMIN_HTML: &[u8] = include_bytes!("../../../../web/admin.html");
 const ADMIN_JS: &[u8] = include_bytes!("../../../../web/admin.js");
 const ADMIN_CSS: &[u8] = include_bytes!("../../../../web/admin.css");
 
+/// How many of the latest questions the topics are counted from.
+const TOPICS_READ: u32 = 1000;
 /// How many of the latest unanswered questions are grouped.
 const UNANSWERED_READ: u32 = 500;
 /// A page of conversations: the default, and the most one request may ask for.
@@ -90,7 +92,8 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
                     .delete(delete_conversation),
             )
             .service(crate::get_or_head("/export", export))
-            .service(crate::get_or_head("/unanswered", unanswered)),
+            .service(crate::get_or_head("/unanswered", unanswered))
+            .service(crate::get_or_head("/topics", topics)),
     );
 }
 
@@ -472,5 +475,57 @@ pub(crate) async fn unanswered(
             .into_iter()
             .map(UnansweredView::from)
             .collect(),
+    }))
+}
+
+/// A resume section and how many questions were about it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TopicView {
+    #[schema(example = "Experience")]
+    section: String,
+    questions: u32,
+}
+
+impl From<TopicCount> for TopicView {
+    fn from(t: TopicCount) -> Self {
+        Self {
+            section: t.section,
+            questions: t.questions,
+        }
+    }
+}
+
+/// What visitors ask about.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TopicList {
+    /// Sections by how many of the latest 1,000 questions matched them, most first; a
+    /// question that matches no section is not counted.
+    topics: Vec<TopicView>,
+}
+
+/// The resume sections visitors ask about most: each of the latest questions counted for the
+/// section it shares the most words with (heading, the cue words of that kind of section,
+/// facts).
+#[utoipa::path(
+    get,
+    path = "/api/admin/topics",
+    tag = "owner",
+    security(("owner_token" = []), ("owner_session" = [])),
+    responses(
+        (status = 200, description = "The topics", body = TopicList),
+        (status = 401, description = "No token, or a wrong one (`UNAUTHORIZED`)", body = ErrorBody),
+        (status = 404, description = "The owner's area is off (`ADMIN_TOKEN` unset)"),
+        (status = 429, description = "Too many token attempts from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
+        (status = 503, description = "Storage is unavailable (`DATABASE_ERROR`)", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn topics(
+    _owner: Owner,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let questions = area(&state)?.archive.recent_questions(TOPICS_READ).await?;
+    let topics = top_topics(&state.chat.resume(), &questions);
+    Ok(HttpResponse::Ok().json(TopicList {
+        topics: topics.into_iter().map(TopicView::from).collect(),
     }))
 }

@@ -445,6 +445,28 @@ async fn questions_the_offline_answerer_found_nothing_for_are_listed() {
         [("what is her FAVOURITE pizza topping".to_owned(), 2)],
         "the answered question ({QUESTION}) is not listed; the two wordings are one"
     );
+
+    // What visitors ask about, by section: the first question was about languages; the
+    // pizza questions match no section.
+    let topics: Value = client()
+        .get(app.url("/api/admin/topics"))
+        .headers(bearer(TOKEN))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        topics["topics"][0]["section"], "Spoken languages",
+        "{topics}"
+    );
+    assert_eq!(topics["topics"][0]["questions"], 1, "{topics}");
+    assert_eq!(
+        topics["topics"].as_array().map(Vec::len),
+        Some(1),
+        "{topics}"
+    );
     app.stop().await;
 }
 
