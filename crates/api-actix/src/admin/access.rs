@@ -2,24 +2,27 @@
 //! clients) or as the signed session cookie the sign-in form sets (the page).
 //!
 //! - The token is compared in constant time.
-//! - Every attempt that presents a token (a sign-in, a bearer header) takes one unit of a
-//!   per-client budget, right or wrong, so guessing is slow; a client over budget is refused
-//!   before its token is even looked at.
+//! - Every wrong token (at sign-in or as a bearer header) takes one unit of a per-client budget;
+//!   the failure past it blocks the client for a minute, during which every token it presents,
+//!   even the right one, is refused unread. Guessing is held to about one try a second, while
+//!   the owner's own scripts, which present the right token, are never slowed.
 //! - The cookie is `Secure`, `HttpOnly`, `SameSite=Strict`, signed with a key derived from the
 //!   token (a new token signs everyone out) and carries its own expiry.
 //! - A request that changes something on the strength of the cookie must come from this site:
 //!   its `Origin` (or, without one, its `Sec-Fetch-Site`) is checked. Bearer requests are not
 //!   sent by browsers on their own, so they need no such check.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
+use std::time::Instant;
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use actix_web::http::header;
-use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
@@ -35,11 +38,14 @@ const SESSION: Duration = Duration::from_secs(12 * 3600);
 /// The shortest token accepted: 32 characters of a random secret are beyond guessing, and the
 /// cookie key is derived from at least 32 bytes.
 pub const MIN_TOKEN_CHARS: usize = 32;
-/// Token attempts per client, right or wrong: a burst of this many…
-const ATTEMPT_BURST: u32 = 60;
-/// …then one more every this long. A client can never try more than 3,600 tokens an hour,
-/// against 16^32 possible ones; the owner's own API scripts stay well inside it.
-const ATTEMPT_EVERY: Duration = Duration::from_secs(1);
+/// Wrong tokens per client: a burst of this many…
+const FAILURE_BURST: u32 = 60;
+/// …then one more every this long: about 3,600 guesses an hour at most, against 16^32 tokens.
+const FAILURE_EVERY: Duration = Duration::from_secs(1);
+/// How long a client that ran out of failures is refused.
+const BLOCKED_FOR: Duration = Duration::from_secs(60);
+/// Blocked clients remembered at most; expired ones are dropped first.
+const MAX_BLOCKED: usize = 10_000;
 
 /// Why the owner's area could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,7 +61,9 @@ pub enum AccessError {
 pub struct OwnerAccess {
     token: SecretString,
     cookie_key: Key,
-    attempts: DefaultKeyedRateLimiter<IpAddr>,
+    failures: DefaultKeyedRateLimiter<IpAddr>,
+    /// Clients refused until the instant given.
+    blocked: Mutex<HashMap<IpAddr, Instant>>,
 }
 
 impl fmt::Debug for OwnerAccess {
@@ -82,26 +90,48 @@ impl OwnerAccess {
             return Err(AccessError::TokenTooShort(chars));
         }
         let cookie_key = Key::derive_from(token.expose_secret().as_bytes());
-        let quota = Quota::with_period(ATTEMPT_EVERY)
+        let quota = Quota::with_period(FAILURE_EVERY)
             .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::new(ATTEMPT_BURST).unwrap_or(NonZeroU32::MIN));
+            .allow_burst(NonZeroU32::new(FAILURE_BURST).unwrap_or(NonZeroU32::MIN));
         Ok(Self {
             token,
             cookie_key,
-            attempts: RateLimiter::keyed(quota),
+            failures: RateLimiter::keyed(quota),
+            blocked: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Takes one attempt from `client`'s budget.
+    /// Checks a token `client` presented (`None`: a malformed one).
     ///
     /// # Errors
-    /// [`ApiError::RateLimited`] when it has none left.
-    pub(crate) fn attempt(&self, client: IpAddr) -> Result<(), ApiError> {
-        self.attempts.check_key(&client).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::RateLimited {
-                retry_after: wait.as_secs().max(1),
+    /// [`ApiError::RateLimited`] while the client is blocked (the token is not even looked
+    /// at), or for the wrong token that ran out its budget; [`ApiError::Unauthorized`] for
+    /// another wrong one.
+    pub(crate) fn verify(&self, client: IpAddr, presented: Option<&str>) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let mut blocked = self.blocked.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(until) = blocked.get(&client).copied() {
+            if until > now {
+                return Err(ApiError::RateLimited {
+                    retry_after: (until - now).as_secs().max(1),
+                });
             }
+            blocked.remove(&client);
+        }
+        if presented.is_some_and(|token| self.is_token(token)) {
+            return Ok(());
+        }
+        if self.failures.check_key(&client).is_ok() {
+            return Err(ApiError::Unauthorized);
+        }
+        if blocked.len() >= MAX_BLOCKED {
+            blocked.retain(|_, until| *until > now);
+        }
+        if blocked.len() < MAX_BLOCKED {
+            blocked.insert(client, now + BLOCKED_FOR);
+        }
+        Err(ApiError::RateLimited {
+            retry_after: BLOCKED_FOR.as_secs(),
         })
     }
 
@@ -165,16 +195,14 @@ impl OwnerAccess {
     /// token attempts.
     pub(crate) fn check(&self, req: &HttpRequest, state: &AppState) -> Result<Proof, ApiError> {
         if let Some(authorization) = req.headers().get(header::AUTHORIZATION) {
-            self.attempt(state.limits.client_ip(req))?;
             let presented = authorization
                 .to_str()
                 .ok()
                 .and_then(|value| value.strip_prefix("Bearer "))
                 .map(str::trim);
-            return match presented {
-                Some(token) if self.is_token(token) => Ok(Proof::Bearer),
-                _ => Err(ApiError::Unauthorized),
-            };
+            return self
+                .verify(state.limits.client_ip(req), presented)
+                .map(|()| Proof::Bearer);
         }
         if self.has_session(req) {
             Ok(Proof::Cookie)
@@ -265,17 +293,32 @@ mod tests {
     }
 
     #[test]
-    fn attempts_run_out_per_client() {
+    fn wrong_tokens_run_out_per_client_and_then_even_the_right_one_waits() {
         let access = access();
+        let token = "a".repeat(40);
         let client: IpAddr = [192, 0, 2, 1].into();
-        for _ in 0..ATTEMPT_BURST {
-            assert_eq!(access.attempt(client), Ok(()));
+        for _ in 0..FAILURE_BURST {
+            assert_eq!(
+                access.verify(client, Some("guess")),
+                Err(ApiError::Unauthorized)
+            );
+            // The right token is never slowed while the budget lasts.
+            assert_eq!(access.verify(client, Some(&token)), Ok(()));
         }
         assert!(matches!(
-            access.attempt(client),
+            access.verify(client, Some("guess")),
             Err(ApiError::RateLimited { .. })
         ));
-        assert_eq!(access.attempt([192, 0, 2, 2].into()), Ok(()));
+        assert!(matches!(
+            access.verify(client, Some(&token)),
+            Err(ApiError::RateLimited { .. })
+        ));
+        // Another client is not blocked.
+        assert_eq!(access.verify([192, 0, 2, 2].into(), Some(&token)), Ok(()));
+        assert_eq!(
+            access.verify([192, 0, 2, 2].into(), None),
+            Err(ApiError::Unauthorized)
+        );
     }
 
     #[test]

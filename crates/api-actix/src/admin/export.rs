@@ -186,11 +186,11 @@ async fn next_chunk(mut progress: Progress) -> Result<Option<(web::Bytes, Progre
     responses(
         (status = 200, description = "The export, streamed (`application/x-ndjson`, or \
             `text/csv` for `format=csv`); `Content-Disposition: attachment`",
-            content_type = "application/x-ndjson"),
+            content((String = "application/x-ndjson"), (String = "text/csv"))),
         (status = 400, description = "An unknown format (`VALIDATION_ERROR`)", body = ErrorBody),
         (status = 401, description = "No token, or a wrong one (`UNAUTHORIZED`)", body = ErrorBody),
         (status = 404, description = "The owner's area is off (`ADMIN_TOKEN` unset)"),
-        (status = 429, description = "Too many token attempts from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong tokens from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
     ),
 )]
 pub(crate) async fn export(

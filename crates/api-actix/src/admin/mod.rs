@@ -200,13 +200,16 @@ pub(crate) async fn sign_in(
         return Err(ApiError::Forbidden);
     }
     let client = state.limits.client_ip(&req);
-    if access.attempt(client).is_err() {
-        tracing::warn!(%client, "owner sign-in refused: too many attempts");
-        return Ok(see_other("/admin?signin=wait"));
-    }
-    if !access.is_token(&form.token) {
-        tracing::warn!(%client, "owner sign-in with a wrong token");
-        return Ok(see_other("/admin?signin=failed"));
+    match access.verify(client, Some(&form.token)) {
+        Ok(()) => {}
+        Err(ApiError::RateLimited { .. }) => {
+            tracing::warn!(%client, "owner sign-in refused: too many wrong tokens");
+            return Ok(see_other("/admin?signin=wait"));
+        }
+        Err(_) => {
+            tracing::warn!(%client, "owner sign-in with a wrong token");
+            return Ok(see_other("/admin?signin=failed"));
+        }
     }
     tracing::info!(%client, "owner signed in");
     let mut response = see_other("/admin");
@@ -321,7 +324,7 @@ pub(crate) struct ConversationPage {
         (status = 400, description = "A bad `limit`, `after` or `q` (`VALIDATION_ERROR`)", body = ErrorBody),
         (status = 401, description = "No token, or a wrong one (`UNAUTHORIZED`)", body = ErrorBody),
         (status = 404, description = "The owner's area is off (`ADMIN_TOKEN` unset)"),
-        (status = 429, description = "Too many token attempts from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong tokens from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
         (status = 503, description = "Storage is unavailable (`DATABASE_ERROR`)", body = ErrorBody),
     ),
 )]
@@ -337,7 +340,7 @@ pub(crate) async fn list_conversations(
         )));
     }
     let after = match query.after.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(token) => Some(ConversationCursor::parse(token).ok_or_else(|| {
             ApiError::Validation("after must be the `next` of a previous page".into())
         })?),
@@ -377,7 +380,7 @@ pub(crate) async fn list_conversations(
         (status = 400, description = "The id is not a UUID (`VALIDATION_ERROR`)", body = ErrorBody),
         (status = 401, description = "No token, or a wrong one (`UNAUTHORIZED`)", body = ErrorBody),
         (status = 404, description = "No conversation has this id (`NOT_FOUND`), or the owner's area is off"),
-        (status = 429, description = "Too many token attempts from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong tokens from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
         (status = 503, description = "Storage is unavailable (`DATABASE_ERROR`)", body = ErrorBody),
     ),
 )]
@@ -402,7 +405,7 @@ pub(crate) async fn transcript(
         (status = 401, description = "No token, or a wrong one (`UNAUTHORIZED`)", body = ErrorBody),
         (status = 403, description = "Asked by a page of another site (`FORBIDDEN`)", body = ErrorBody),
         (status = 404, description = "No conversation has this id (`NOT_FOUND`), or the owner's area is off"),
-        (status = 429, description = "Too many token attempts from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong tokens from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
         (status = 503, description = "Storage is unavailable (`DATABASE_ERROR`)", body = ErrorBody),
     ),
 )]
@@ -458,7 +461,7 @@ pub(crate) struct UnansweredList {
         (status = 200, description = "The unanswered questions", body = UnansweredList),
         (status = 401, description = "No token, or a wrong one (`UNAUTHORIZED`)", body = ErrorBody),
         (status = 404, description = "The owner's area is off (`ADMIN_TOKEN` unset)"),
-        (status = 429, description = "Too many token attempts from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong tokens from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
         (status = 503, description = "Storage is unavailable (`DATABASE_ERROR`)", body = ErrorBody),
     ),
 )]
@@ -515,7 +518,7 @@ pub(crate) struct TopicList {
         (status = 200, description = "The topics", body = TopicList),
         (status = 401, description = "No token, or a wrong one (`UNAUTHORIZED`)", body = ErrorBody),
         (status = 404, description = "The owner's area is off (`ADMIN_TOKEN` unset)"),
-        (status = 429, description = "Too many token attempts from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong tokens from this client (`RATE_LIMIT_EXCEEDED`)", body = ErrorBody),
         (status = 503, description = "Storage is unavailable (`DATABASE_ERROR`)", body = ErrorBody),
     ),
 )]

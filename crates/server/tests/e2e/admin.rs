@@ -53,8 +53,11 @@ fn owner_routes(session: &str) -> Vec<(reqwest::Method, String)> {
             Method::DELETE,
             format!("/api/admin/conversations/{session}"),
         ),
+        (Method::GET, "/api/admin/conversations?q=Maya".into()),
         (Method::GET, "/api/admin/export?format=jsonl".into()),
         (Method::GET, "/api/admin/export?format=csv".into()),
+        (Method::GET, "/api/admin/unanswered".into()),
+        (Method::GET, "/api/admin/topics".into()),
     ]
 }
 
