@@ -694,7 +694,7 @@ impl ChatService {
             };
             match event {
                 Some(Ok(LlmEvent::Delta(delta))) => {
-                    let mut delta = marker.feed(&delta);
+                    let mut delta = marker.feed(delta);
                     if delta.is_empty() {
                         continue;
                     }
