@@ -1,5 +1,5 @@
-//! A database of its own for each test, on SQLite or PostgreSQL, as `tests/repo.rs` makes them
-//! (kept apart here so that other test files can share it).
+//! A database of its own for each test, on SQLite or PostgreSQL, shared by `tests/repo.rs` and
+//! `tests/retention.rs`.
 //!
 //! A SQLite database is a file in a fresh temporary directory; a PostgreSQL one is a database
 //! `test_<uuid>` created on `TEST_DATABASE_URL` (default
@@ -45,12 +45,12 @@ pub fn options() -> ConnectOptions {
 /// Set once PostgreSQL has been found unreachable, so later tests skip without waiting again.
 static POSTGRES_UNREACHABLE: AtomicBool = AtomicBool::new(false);
 
-fn admin_url() -> String {
+pub fn admin_url() -> String {
     std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned())
 }
 
 /// `url` naming database `name` instead of its own.
-fn with_database(url: &str, name: &str) -> String {
+pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, format!("?{query}")),
         None => (url, String::new()),
@@ -120,7 +120,7 @@ impl TestDb {
 
 /// A connection to the PostgreSQL server's maintenance database, or `None` (after saying so
 /// loudly) when it is unreachable outside CI.
-async fn admin_postgres() -> Option<SeaOrmRepo> {
+pub async fn admin_postgres() -> Option<SeaOrmRepo> {
     if POSTGRES_UNREACHABLE.load(Ordering::Relaxed) {
         eprintln!("SKIPPED: PostgreSQL is unreachable (see above)");
         return None;
