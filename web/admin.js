@@ -110,16 +110,20 @@ function row(conversation) {
   return tr;
 }
 
+/** The JSON body of a GET, or null when it could not be had (the section then stays empty). */
+async function readJson(path) {
+  try {
+    const response = await fetch(path, { headers: { Accept: "application/json" } });
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The questions the resume did not answer, grouped by wording. */
 async function loadUnanswered() {
-  let response;
-  try {
-    response = await fetch("/api/admin/unanswered", { headers: { Accept: "application/json" } });
-  } catch {
-    return;
-  }
-  if (!response.ok) return;
-  const body = await response.json();
+  const body = await readJson("/api/admin/unanswered");
+  if (!body) return;
   const groups = Array.isArray(body.questions) ? body.questions : [];
   const items = groups.map((group) => {
     const li = document.createElement("li");
@@ -141,14 +145,8 @@ async function loadUnanswered() {
 
 /** The resume sections visitors ask about most. */
 async function loadTopics() {
-  let response;
-  try {
-    response = await fetch("/api/admin/topics", { headers: { Accept: "application/json" } });
-  } catch {
-    return;
-  }
-  if (!response.ok) return;
-  const body = await response.json();
+  const body = await readJson("/api/admin/topics");
+  if (!body) return;
   const topics = Array.isArray(body.topics) ? body.topics : [];
   const items = topics.map((topic) => {
     const li = document.createElement("li");

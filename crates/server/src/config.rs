@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use adapters_openrouter::OpenRouterConfig;
 use adapters_postgres::{ConnectOptions, redact_url};
-use api_actix::{FramingSettings, LimitSettings, OwnerAccess, WsSettings};
+use api_actix::{AccessError, FramingSettings, LimitSettings, MIN_TOKEN_CHARS, WsSettings};
 use config::{Config, Environment, File, FileFormat, Map, Value, ValueKind};
 use config_values::{Bounded, Seconds};
 use domain::{ChatSettings, HubSettings, RetentionSettings};
@@ -84,9 +84,14 @@ impl OwnerSettings {
     /// A token too short to be a secret stops the start.
     fn check(&self) -> Result<(), String> {
         match self.token() {
-            Some(token) => OwnerAccess::new(token.clone())
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            Some(token) => {
+                let chars = token.expose_secret().chars().count();
+                if chars < MIN_TOKEN_CHARS {
+                    Err(AccessError::TokenTooShort(chars).to_string())
+                } else {
+                    Ok(())
+                }
+            }
             None => Ok(()),
         }
     }

@@ -39,6 +39,21 @@ fn bearer(token: &str) -> HeaderMap {
     headers
 }
 
+/// `GET path` with the owner's token.
+async fn owner_get(app: &TestApp, path: &str) -> reqwest::Response {
+    client()
+        .get(app.url(path))
+        .headers(bearer(TOKEN))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The JSON body of `GET path` with the owner's token.
+async fn owner_json(app: &TestApp, path: &str) -> Value {
+    owner_get(app, path).await.json().await.unwrap()
+}
+
 /// Every route of the owner's area, as (method, path).
 fn owner_routes(session: &str) -> Vec<(reqwest::Method, String)> {
     use reqwest::Method;
@@ -126,37 +141,19 @@ async fn the_owner_area_answers_the_token_only() {
     assert_eq!(status, 200, "nothing was erased");
 
     // With the token: the list, the transcript, both exports.
-    let list: Value = http
-        .get(app.url("/api/admin/conversations"))
-        .headers(bearer(TOKEN))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = owner_json(&app, "/api/admin/conversations").await;
     assert_eq!(list["conversations"][0]["session_id"], session.as_str());
     assert_eq!(list["conversations"][0]["questions"], 1);
     assert_eq!(list["conversations"][0]["first_question"], QUESTION);
     assert_eq!(list["next"], Value::Null);
 
-    let transcript = http
-        .get(app.url(&format!("/api/admin/conversations/{session}")))
-        .headers(bearer(TOKEN))
-        .send()
-        .await
-        .unwrap();
+    let transcript = owner_get(&app, &format!("/api/admin/conversations/{session}")).await;
     assert_eq!(transcript.headers()["cache-control"], "no-store");
     let transcript: Value = transcript.json().await.unwrap();
     assert_eq!(transcript["messages"][0]["content"], QUESTION);
     assert_eq!(transcript["messages"][1]["role"], "assistant");
 
-    let jsonl = http
-        .get(app.url("/api/admin/export?format=jsonl"))
-        .headers(bearer(TOKEN))
-        .send()
-        .await
-        .unwrap();
+    let jsonl = owner_get(&app, "/api/admin/export?format=jsonl").await;
     assert_eq!(jsonl.headers()["content-type"], "application/x-ndjson");
     let jsonl = jsonl.text().await.unwrap();
     let lines: Vec<Value> = jsonl
@@ -166,12 +163,8 @@ async fn the_owner_area_answers_the_token_only() {
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["messages"][0]["content"], QUESTION);
 
-    let csv = http
-        .get(app.url("/api/admin/export?format=csv"))
-        .headers(bearer(TOKEN))
-        .send()
+    let csv = owner_get(&app, "/api/admin/export?format=csv")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -186,15 +179,7 @@ async fn the_owner_area_answers_the_token_only() {
 
     // Search by a word of the question.
     for (q, expected) in [("languages", 1), ("LANGUAGES maya", 1), ("kubernetes", 0)] {
-        let found: Value = http
-            .get(app.url(&format!("/api/admin/conversations?q={q}")))
-            .headers(bearer(TOKEN))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let found = owner_json(&app, &format!("/api/admin/conversations?q={q}")).await;
         assert_eq!(
             found["conversations"].as_array().unwrap().len(),
             expected,
@@ -211,12 +196,7 @@ async fn the_owner_area_answers_the_token_only() {
         "limit=x",
         long_search.as_str(),
     ] {
-        let response = http
-            .get(app.url(&format!("/api/admin/conversations?{query}")))
-            .headers(bearer(TOKEN))
-            .send()
-            .await
-            .unwrap();
+        let response = owner_get(&app, &format!("/api/admin/conversations?{query}")).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
     }
 
@@ -405,15 +385,7 @@ async fn the_sign_in_cookie_is_strict_and_other_sites_cannot_use_it() {
 
 /// The unanswered questions the owner sees, as (question, count).
 async fn unanswered(app: &TestApp) -> Vec<(String, u64)> {
-    let body: Value = client()
-        .get(app.url("/api/admin/unanswered"))
-        .headers(bearer(TOKEN))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = owner_json(app, "/api/admin/unanswered").await;
     body["questions"]
         .as_array()
         .unwrap()
@@ -451,15 +423,7 @@ async fn questions_the_offline_answerer_found_nothing_for_are_listed() {
 
     // What visitors ask about, by section: the first question was about languages; the
     // pizza questions match no section.
-    let topics: Value = client()
-        .get(app.url("/api/admin/topics"))
-        .headers(bearer(TOKEN))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let topics = owner_json(&app, "/api/admin/topics").await;
     assert_eq!(
         topics["topics"][0]["section"], "Spoken languages",
         "{topics}"
